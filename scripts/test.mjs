@@ -1,0 +1,18 @@
+// `npm test`: install what is missing, build, then run every test with node's test runner.
+import { root, run, ensureNodeModules, ensureDebianPackages, findFiles } from './lib.mjs';
+import { join } from 'node:path';
+
+ensureNodeModules();
+ensureDebianPackages([
+  ['riscv64-linux-gnu-gcc', 'gcc-riscv64-linux-gnu'],
+  ['riscv64-linux-gnu-as', 'binutils-riscv64-linux-gnu'],
+  ['dtc', 'device-tree-compiler'],
+  ['qemu-system-riscv64', 'qemu-system-misc'],
+  ['qemu-riscv64', 'qemu-user'], // FPU differential test (tests/fpu) runs a riscv64 Linux binary
+  // No command to probe for the static riscv64 libc, so this entry checks the file itself.
+  ['riscv64-linux-gnu-gcc && test -e /usr/riscv64-linux-gnu/lib/libc.a', 'libc6-dev-riscv64-cross'],
+], 'the test suite');
+run(process.execPath, ['scripts/build.mjs']);
+const only = process.argv.slice(2);
+const files = findFiles(join(root, 'dist'), /\.test\.js$/).filter((f) => only.length === 0 || only.some((o) => f.includes(o)));
+run(process.execPath, ['--test', '--test-concurrency=2', ...files]);

@@ -1,0 +1,141 @@
+/** `hv run`: boot one VM in the foreground with QEMU-like flags (the UART is the terminal). */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { UserError } from '../base/errors.js';
+import { parseSize } from '../base/size.js';
+import { MAX_RAM_BYTES } from '../cpu/host/core.js';
+import { VirtMachine } from '../machine/virt/machine.js';
+import type { BootFile, BootPayload } from '../machine/virt/boot.js';
+import { runMachine } from '../vm/runner.js';
+import { attachConsole } from './console.js';
+import { defaultImagePaths, pullDefaultImage, consoleProgress } from '../images/index.js';
+
+export interface RunFlags {
+  kernel?: string;
+  initrd?: string;
+  append?: string;
+  bios?: string;
+  memory?: string;
+  cpus?: string;
+  dtbOut?: string;
+  timeout?: string;
+  reboot?: boolean; // commander: --no-reboot sets reboot=false
+}
+
+const MAX_CPUS = 8;
+/** Linux's COMMAND_LINE_SIZE on RISC-V (including the terminating NUL). */
+const MAX_CMDLINE = 1024;
+export const DEFAULT_BOOTARGS = 'console=ttyS0 earlycon=sbi';
+
+function readBootFile(path: string, what: string): BootFile {
+  try {
+    return { data: new Uint8Array(readFileSync(path)), name: path };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : String((e as Error).message);
+    throw new UserError(`cannot read ${what} ${path}: ${why}`);
+  }
+}
+
+function parseCpus(s: string | undefined): number {
+  if (s === undefined) return 1;
+  if (!/^\d+$/.test(s) || Number(s) < 1 || Number(s) > MAX_CPUS) throw new UserError(`invalid --cpus ${JSON.stringify(s)}: must be a whole number from 1 to ${MAX_CPUS}`);
+  return Number(s);
+}
+
+function parseTimeout(s: string | undefined): number | undefined {
+  if (s === undefined) return undefined;
+  if (!/^\d+(\.\d+)?$/.test(s) || Number(s) <= 0) throw new UserError(`invalid --timeout ${JSON.stringify(s)}: must be a positive number of seconds`);
+  return Number(s) * 1000;
+}
+
+function checkAppend(s: string): string {
+  if (s.length >= MAX_CMDLINE) throw new UserError(`invalid --append: ${s.length} characters; the kernel command line holds at most ${MAX_CMDLINE - 1}`);
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x08\x0a-\x1f\x7f]/.test(s)) throw new UserError('invalid --append: it contains control characters (newline, NUL, …)');
+  return s;
+}
+
+function parseMemory(s: string | undefined, dflt: number): number {
+  if (s === undefined) return dflt;
+  const bytes = parseSize(s, { defaultUnit: 'M', what: 'memory size' });
+  if (bytes % 4096 !== 0) throw new UserError(`invalid memory size ${JSON.stringify(s)}: must be a multiple of 4 KiB`);
+  if (bytes < 16 * 1024 * 1024) throw new UserError(`invalid memory size ${JSON.stringify(s)}: at least 16M is needed`);
+  if (bytes > MAX_RAM_BYTES) throw new UserError(`invalid memory size ${JSON.stringify(s)}: hv supports at most ${Math.floor(MAX_RAM_BYTES / 1024 / 1024)}M per VM`);
+  return bytes;
+}
+
+/** Builds the boot payload from the flags (reading and validating files); pulls the default image if needed. */
+async function payloadFromFlags(f: RunFlags): Promise<{ payload: BootPayload; defaultMemory: number }> {
+  const bootargs = checkAppend(f.append ?? DEFAULT_BOOTARGS);
+  if (f.bios === 'none') {
+    if (f.kernel === undefined) throw new UserError('--bios none needs --kernel FILE');
+    if (f.initrd !== undefined) throw new UserError('--initrd cannot be used with --bios none');
+    return { payload: { kind: 'bare', kernel: readBootFile(f.kernel, 'kernel') }, defaultMemory: 128 * 1024 * 1024 };
+  }
+  let kernelPath = f.kernel;
+  let initrdPath = f.initrd;
+  let biosPath = f.bios;
+  let defaultMemory = 128 * 1024 * 1024;
+  if (kernelPath === undefined || biosPath === 'default') {
+    let img = await defaultImagePaths();
+    if (img === null) {
+      process.stderr.write('hv: the default guest image is not cached yet; pulling it (Debian trixie riscv64)…\n');
+      img = (await pullDefaultImage({ onProgress: consoleProgress() })).info;
+    }
+    if (kernelPath === undefined) {
+      kernelPath = img.kernel;
+      initrdPath ??= img.initramfs;
+      defaultMemory = 512 * 1024 * 1024;
+    }
+    if (biosPath === 'default') biosPath = img.firmware.fw_dynamic;
+  }
+  const kernel = readBootFile(kernelPath, 'kernel');
+  const initrd = initrdPath !== undefined ? readBootFile(initrdPath, 'initrd') : undefined;
+  const firmware = biosPath !== undefined ? readBootFile(biosPath, 'firmware') : undefined;
+  return {
+    payload: { kind: 'linux', kernel, bootargs, ...(initrd ? { initrd } : {}), ...(firmware ? { firmware } : {}) },
+    defaultMemory,
+  };
+}
+
+/** Runs the VM; resolves with the process exit status. */
+export async function runCommand(f: RunFlags): Promise<number> {
+  const cpus = parseCpus(f.cpus);
+  const timeoutMs = parseTimeout(f.timeout);
+  const { payload, defaultMemory } = await payloadFromFlags(f);
+  const ramSize = parseMemory(f.memory, defaultMemory);
+  let machine: VirtMachine | undefined;
+  let quit = false;
+  const wakeup = { wake: (): void => {} };
+  const con = attachConsole((bytes) => { machine?.input(bytes); wakeup.wake(); }, () => { quit = true; wakeup.wake(); });
+  try {
+    machine = new VirtMachine({
+      ramSize, harts: cpus, boot: payload,
+      console: { write: (b) => con.write(b) },
+      log: (line) => process.stderr.write(`hv: ${line}\n`),
+    });
+    if (f.dtbOut !== undefined) {
+      try { writeFileSync(f.dtbOut, machine.dtb); } catch (e) { throw new UserError(`cannot write --dtb-out ${f.dtbOut}: ${(e as Error).message}`); }
+    }
+    const result = await runMachine(machine, {
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      noReboot: f.reboot === false,
+      wakeup,
+      shouldStop: () => quit,
+    });
+    switch (result.kind) {
+      case 'poweroff': return 0;
+      case 'stopped': return 0;
+      case 'reset': return 0; // only with --no-reboot
+      case 'timeout':
+        process.stderr.write(`\nhv: timeout: the guest was still running after ${f.timeout} s\n`);
+        return 124;
+      case 'fail':
+        if (result.message !== undefined) process.stderr.write(`${result.message}\n`);
+        else process.stderr.write(`hv: guest reported failure (code ${result.code})\n`);
+        return Math.min(255, Math.max(1, result.code));
+    }
+  } finally {
+    con.close();
+  }
+}

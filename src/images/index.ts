@@ -1,0 +1,13 @@
+/**
+ * Guest image tooling, as the CLI uses it:
+ *   hv image pull  → pullDefaultImage({ onProgress: consoleProgress() }) then formatPullSummary(result)
+ *   hv image ls    → listImages()
+ *   hv run (defaults) → defaultImagePaths()  (null until pulled)
+ */
+
+export { pullDefaultImage, defaultImagePaths, DEFAULT_IMAGE, type PullOptions, type PullProgress, type PullResult } from './pull.js';
+export { listImages, resolveCacheDir, type ImageInfo, type ImageManifest } from './cache.js';
+export { buildInitramfs, BOOT_MARKER, DEFAULT_MODULES, type InitramfsOptions } from './initramfs.js';
+export { consoleProgress, formatPullSummary } from './progress.js';
+export { AptNotFoundError, AptSignatureError } from './apt.js';
+export { MissingToolError } from './util.js';

@@ -1,0 +1,77 @@
+/**
+ * The run loop: time-slices the harts of one machine on this thread, lets Node's event loop drain I/O between
+ * slices, sleeps while every hart waits for an interrupt (WFI) until the next timer deadline or an I/O event,
+ * and ends the run on a machine event (poweroff, fail, HTIF exit), a timeout or a host request.
+ */
+import { performance } from 'node:perf_hooks';
+import { ExitReason } from '../cpu/host/core.js';
+import type { RunnableMachine, MachineEvent } from '../machine/virt/runnable.js';
+
+export type { RunnableMachine, MachineEvent };
+
+export interface RunOptions {
+  /** Wall-clock limit in ms; the run ends with { kind: 'timeout' }. */
+  timeoutMs?: number;
+  /** Reboot requests end the run instead of resetting (QEMU -no-reboot). */
+  noReboot?: boolean;
+  /** Instructions per hart per slice. */
+  sliceBudget?: number;
+  /** Lets the caller wake a sleeping loop (I/O arrived). The loop installs its waker here. */
+  wakeup?: { wake: () => void };
+  /** Polled between slices; true ends the run with { kind: 'stopped' }. */
+  shouldStop?: () => boolean;
+}
+
+export type RunResult = MachineEvent | { kind: 'timeout' } | { kind: 'stopped' };
+
+const DEFAULT_SLICE = 200_000;
+
+/** Runs until the machine powers off, fails, times out or is stopped. */
+export async function runMachine(m: RunnableMachine, opts: RunOptions = {}): Promise<RunResult> {
+  const slice = opts.sliceBudget ?? DEFAULT_SLICE;
+  const start = performance.now();
+  const deadline = opts.timeoutMs !== undefined ? start + opts.timeoutMs : Infinity;
+  let wakeResolve: (() => void) | undefined;
+  if (opts.wakeup) opts.wakeup.wake = () => { const r = wakeResolve; wakeResolve = undefined; r?.(); };
+  let lastYield = performance.now();
+  for (;;) {
+    let anyRan = false;
+    for (let h = 0; h < m.harts; h++) {
+      if (!m.isRunnable(h)) continue;
+      const core = m.core;
+      if (core.isWaiting(h) && !core.hasWakeup(h)) continue;
+      anyRan = true;
+      const r = core.run(h, slice);
+      if (r === ExitReason.Sbi) m.handleSbi(h);
+      else if (r === ExitReason.Request) { core.clearExitRequest(); m.onExitRequest(); }
+      m.tick();
+      const ev = m.takeEvent();
+      if (ev !== undefined) {
+        if (ev.kind === 'reset' && !opts.noReboot) { m.reset(); break; }
+        return ev;
+      }
+    }
+    m.tick();
+    const now = performance.now();
+    if (now >= deadline) return { kind: 'timeout' };
+    if (opts.shouldStop?.()) return { kind: 'stopped' };
+    let allWaiting = true;
+    for (let h = 0; h < m.harts; h++) {
+      if (m.isRunnable(h) && (!m.core.isWaiting(h) || m.core.hasWakeup(h))) { allWaiting = false; break; }
+    }
+    if (allWaiting || !anyRan) {
+      // Idle: sleep until the next timer deadline, an I/O wakeup, or the run deadline.
+      const next = Math.min(m.nextDeadlineMs() ?? Infinity, deadline, now + 1000);
+      const ms = Math.max(0, next - now);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => { wakeResolve = undefined; resolve(); }, ms);
+        wakeResolve = () => { clearTimeout(t); resolve(); };
+      });
+      lastYield = performance.now();
+    } else if (now - lastYield >= 4) {
+      // Let I/O callbacks (console input, disk completions) run.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      lastYield = performance.now();
+    }
+  }
+}
