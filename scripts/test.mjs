@@ -6,6 +6,10 @@ ensureNodeModules();
 ensureDebianPackages([
   ['riscv64-linux-gnu-gcc', 'gcc-riscv64-linux-gnu'],
   ['riscv64-linux-gnu-as', 'binutils-riscv64-linux-gnu'],
+  ['cpio', 'cpio'],
+  ['xz', 'xz-utils'],
+  ['dpkg-deb', 'dpkg'],
+  ['e2fsck', 'e2fsprogs'],
   ['dtc', 'device-tree-compiler'],
   ['qemu-system-riscv64', 'qemu-system-misc'],
   ['qemu-riscv64', 'qemu-user'], // FPU differential test (tests/fpu) runs a riscv64 Linux binary

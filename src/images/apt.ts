@@ -536,15 +536,16 @@ export class PrivateApt {
    */
   async downloadWithDeps(pkgs: readonly string[]): Promise<DownloadSummary> {
     if (!this.mirrors) await this.setup();
-    const r = await this.apt('get', ['install', '--download-only', '--print-uris', '-qq', '-y', ...pkgs], { quiet: true });
+    // A simulated install lists every package it would install ("Inst name (version …)"), whether or
+    // not its .deb is already in the archives (--print-uris would leave those out).
+    const r = await this.apt('get', ['install', '--simulate', '-q', ...pkgs], { quiet: true });
     const infos: PackageInfo[] = [];
     for (const line of r.stdout.split('\n')) {
-      const m = /^'[^']+' (\S+) (\d+) /.exec(line);
+      const m = /^Inst (\S+) (?:\[[^\]]*\] )?\((\S+) /.exec(line);
       if (!m) continue;
-      const fm = /^([^_]+)_([^_]+)_([^_]+)\.deb$/.exec(m[1]!);
-      if (!fm) continue;
-      const info = await this.show(`${fm[1]}=${decodeURIComponent(fm[2]!)}`);
-      if (info) infos.push(info);
+      const info = await this.show(`${m[1]!.replace(/:[a-z0-9]+$/, '')}=${m[2]}`);
+      if (!info) throw new Error(`apt would install ${m[1]} ${m[2]}, but apt-cache does not show it`);
+      infos.push(info);
     }
     return this.fetch(infos, this.layout.archivesDir);
   }

@@ -10,7 +10,7 @@
 
 import { gzipSync } from 'node:zlib';
 import { readFile } from 'node:fs/promises';
-import { posix } from 'node:path';
+import { join } from 'node:path';
 import { writeCpio, type CpioEntry } from './cpio.js';
 import { ModuleTree, renderModulesAlias, renderModulesDep, renderModulesSoftdep, type ResolvedModule } from './modules.js';
 import type { ModuleRecord } from './cache.js';
@@ -180,7 +180,7 @@ export async function buildInitramfsDetailed(opts: InitramfsOptions): Promise<In
     add({ name: `${base}/modules.dep`, type: 'file', data: Buffer.from(renderModulesDep(load)) });
     add({ name: `${base}/modules.alias`, type: 'file', data: Buffer.from(renderModulesAlias(load)) });
     add({ name: `${base}/modules.softdep`, type: 'file', data: Buffer.from(renderModulesSoftdep(load)) });
-    const builtinFile = await readFile(posix.join(opts.modulesDir, 'modules.builtin')).catch(() => null);
+    const builtinFile = await readFile(join(opts.modulesDir, 'modules.builtin')).catch(() => null);
     if (builtinFile) add({ name: `${base}/modules.builtin`, type: 'file', data: builtinFile });
     for (const w of wanted) {
       if (tree.isBuiltin(w)) modules.push({ name: w.replace(/-/g, '_'), builtin: true });

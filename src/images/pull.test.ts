@@ -120,11 +120,35 @@ test('a corrupt cached file is detected and the image pulled again', { skip: SKI
 });
 
 test('a newer debian-archive-keyring can be bootstrapped, verified by the host keyring', { skip: SKIP_NET || (existsSync('/etc/apt') ? false : 'no /etc/apt'), timeout: 10 * 60_000 }, async () => {
-  const apt = new PrivateApt({ root: join(cacheDir, 'test-apt-keyring-bootstrap'), keyring: 'bootstrap' });
-  await apt.setup();
-  await apt.update();
-  assert.match(apt.keyringPath!, /keyring\/[^/]+\/usr\/share\/keyrings\/debian-archive-keyring\.(gpg|pgp)$/);
-  assert.ok(await apt.show('opensbi'), 'trixie lists verified with the bootstrapped keyring');
+  const root = mkdtempSync(join(tmpdir(), 'hv-apt-keyring-'));
+  try {
+    const apt = new PrivateApt({ root, keyring: 'bootstrap' });
+    await apt.setup();
+    await apt.update();
+    assert.match(apt.keyringPath!, /keyring\/[^/]+\/usr\/share\/keyrings\/debian-archive-keyring\.(gpg|pgp)$/);
+    assert.ok(await apt.show('opensbi'), 'trixie lists verified with the bootstrapped keyring');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('downloadWithDeps resolves and fetches dependencies (verified), then reuses them', { skip: SKIP_NET, timeout: 10 * 60_000 }, async () => {
+  const root = mkdtempSync(join(tmpdir(), 'hv-apt-deps-'));
+  try {
+    const apt = new PrivateApt({ root });
+    await apt.setup();
+    await apt.update();
+    const first = await apt.downloadWithDeps(['libzstd1']);
+    const names = first.packages.map((p) => p.package);
+    assert.ok(names.includes('libzstd1') && names.includes('libc6'), names.join(' '));
+    for (const p of first.packages) assert.ok(existsSync(p.path) && p.path.startsWith(apt.layout.archivesDir));
+    const again = await apt.downloadWithDeps(['libzstd1']);
+    assert.deepEqual(again.packages.map((p) => p.package), names);
+    assert.ok(again.packages.every((p) => p.cached));
+    assert.equal(again.fetchedBytes, 0);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });
 
 test('the default image boots under QEMU to the userspace marker', { skip: SKIP_QEMU, timeout: 5 * 60_000 }, async (t) => {

@@ -60,6 +60,30 @@ function counterAllowed(bit: u32): bool {
  */
 @inline function retired(): u64 { return rd64(HART_INSTRET) - 1; }
 
+// mcycle and minstret (§3.1.11, §3.1.12 mcountinhibit). Both count retired instructions (one cycle per
+// instruction). The offset field holds `value - instret` while counting, and the frozen value itself
+// while inhibited.
+@inline function counterOffset(bit: u32): u32 { return bit == 0 ? HART_MCYCLE_OFFSET : HART_MINSTRET_OFFSET; }
+@inline function inhibited(bit: u32): bool { return ((rd64(HART_MCOUNTINHIBIT) >> bit) & 1) != 0; }
+function counter(bit: u32): u64 {
+  const off = rd64(counterOffset(bit));
+  return inhibited(bit) ? off : retired() + off;
+}
+function setCounter(bit: u32, v: u64): void {
+  // After a write of v, the next instruction reads v (the writer's own increment is absorbed).
+  wr64(counterOffset(bit), inhibited(bit) ? v : v - rd64(HART_INSTRET));
+}
+function writeCountInhibit(v: u64): void {
+  for (let bit: u32 = 0; bit <= 2; bit += 2) {
+    const was = inhibited(bit), now = ((v >> bit) & 1) != 0;
+    if (was == now) continue;
+    const cur = counter(bit);
+    wr64(HART_MCOUNTINHIBIT, (rd64(HART_MCOUNTINHIBIT) & ~(<u64>1 << bit)) | (now ? <u64>1 << bit : 0));
+    setCounter(bit, cur);
+  }
+  wr64(HART_MCOUNTINHIBIT, v);
+}
+
 function fsOn(): bool { return (rd64(HART_MSTATUS) & MS_FS) != 0; }
 
 /** Reads CSR num; sets csrIllegal on an illegal access. `p` checks happen here. */
@@ -71,9 +95,9 @@ export function csrRead(num: u32): u64 {
     case 0x001: if (!fsOn()) break; return rd64(HART_FCSR) & 0x1f;
     case 0x002: if (!fsOn()) break; return (rd64(HART_FCSR) >> 5) & 7;
     case 0x003: if (!fsOn()) break; return rd64(HART_FCSR) & 0xff;
-    case 0xc00: if (!counterAllowed(0)) break; return retired() + rd64(HART_MCYCLE_OFFSET);
+    case 0xc00: if (!counterAllowed(0)) break; return counter(0);
     case 0xc01: if (!counterAllowed(1)) break; return mtime();
-    case 0xc02: if (!counterAllowed(2)) break; return retired() + rd64(HART_MINSTRET_OFFSET);
+    case 0xc02: if (!counterAllowed(2)) break; return counter(2);
     case 0x100: return withSd(rd64(HART_MSTATUS)) & SSTATUS_MASK;
     case 0x104: return rd64(HART_MIE) & rd64(HART_MIDELEG);
     case 0x105: return rd64(HART_STVEC);
@@ -105,8 +129,8 @@ export function csrRead(num: u32): u64 {
     case 0x344: return mipValue();
     case 0x3a0: return load<u64>(H + HART_PMPCFG);
     case 0x3a2: return load<u64>(H + HART_PMPCFG + 8);
-    case 0xb00: return retired() + rd64(HART_MCYCLE_OFFSET);
-    case 0xb02: return retired() + rd64(HART_MINSTRET_OFFSET);
+    case 0xb00: return counter(0);
+    case 0xb02: return counter(2);
     case 0x7a0: return 0; // tselect: no triggers (tdata1 type 0)
     case 0x7a1: case 0x7a2: case 0x7a3: return 0;
     default:
@@ -147,7 +171,7 @@ export function csrWrite(num: u32, v: u64): void {
     case 0x305: writeTvec(HART_MTVEC, v); return;
     case 0x306: wr64(HART_MCOUNTEREN, v & 0xffffffff); return;
     case 0x30a: wr64(HART_MENVCFG, v & 1); return;
-    case 0x320: wr64(HART_MCOUNTINHIBIT, v & 0xfffffffd); return;
+    case 0x320: writeCountInhibit(v & 0xfffffffd); return;
     case 0x340: wr64(HART_MSCRATCH, v); return;
     case 0x341: wr64(HART_MEPC, v & ~<u64>1); return;
     case 0x342: wr64(HART_MCAUSE, v); return;
@@ -155,8 +179,8 @@ export function csrWrite(num: u32, v: u64): void {
     case 0x344: wr64(HART_MIP, (rd64(HART_MIP) & ~MIP_WMASK) | (v & MIP_WMASK)); return;
     case 0x3a0: writePmpcfg(0, v); return;
     case 0x3a2: writePmpcfg(8, v); return;
-    case 0xb00: wr64(HART_MCYCLE_OFFSET, v - rd64(HART_INSTRET)); return;
-    case 0xb02: wr64(HART_MINSTRET_OFFSET, v - rd64(HART_INSTRET)); return;
+    case 0xb00: setCounter(0, v); return;
+    case 0xb02: setCounter(2, v); return;
     case 0x7a0: case 0x7a1: case 0x7a2: case 0x7a3: return;
     default:
       if (num >= 0x3b0 && num <= 0x3bf) { writePmpaddr(num - 0x3b0, v); return; }

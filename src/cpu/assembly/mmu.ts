@@ -79,11 +79,9 @@ let pmpHi: u64 = 0;
 
 /** PMP decision for a whole 4 KiB page: 0 deny, 1 allow, 2 not uniform (do not cache in a TLB). */
 function pmpPage(page: u64, acc: u32, p: u32): u32 {
-  let anyActive = false;
   for (let i: u32 = 0; i < 16; i++) {
     const cfg = <u32>load<u8>(H + HART_PMPCFG + i);
     if (((cfg >> 3) & 3) == 0) continue;
-    anyActive = true;
     const lo = pmpRange(i, cfg);
     const hi = pmpHi;
     if (page + 4096 <= lo || page >= hi) continue;
@@ -91,7 +89,8 @@ function pmpPage(page: u64, acc: u32, p: u32): u32 {
     if (p == PRV_M && (cfg & 0x80) == 0) return 1;
     return ((cfg >> pmpBit(acc)) & 1) != 0 ? 1 : 0;
   }
-  return (p == PRV_M || !anyActive) ? 1 : 0;
+  // No entry matched: M-mode succeeds, S/U fail (§3.7.1: all 16 entries are implemented).
+  return p == PRV_M ? 1 : 0;
 }
 
 /** Bit of pmpcfg holding the permission for an access kind. */
@@ -99,11 +98,9 @@ function pmpPage(page: u64, acc: u32, p: u32): u32 {
 
 /** Checks an access of len bytes at pa against PMP (§3.7.1): true when allowed. */
 export function pmpAllowed(pa: u64, len: u64, acc: u32, p: u32): bool {
-  let anyActive = false;
   for (let i: u32 = 0; i < 16; i++) {
     const cfg = <u32>load<u8>(H + HART_PMPCFG + i);
     if (((cfg >> 3) & 3) == 0) continue;
-    anyActive = true;
     const lo = pmpRange(i, cfg);
     const hi = pmpHi;
     if (pa + len <= lo || pa >= hi) continue;
@@ -111,7 +108,7 @@ export function pmpAllowed(pa: u64, len: u64, acc: u32, p: u32): bool {
     if (p == PRV_M && (cfg & 0x80) == 0) return true;
     return ((cfg >> pmpBit(acc)) & 1) != 0;
   }
-  return p == PRV_M || !anyActive;
+  return p == PRV_M;
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -194,6 +194,10 @@ export class Sbi {
     c.set64(t, L.HART_MIDELEG, 0x222n);
     c.set64(t, L.HART_MCOUNTEREN, 0xffff_ffffn);
     c.set64(t, L.HART_MSTATUS, (2n << 32n) | (2n << 34n));
+    // PMP: one NAPOT entry covering all of memory with RWX, as firmware does (without an active entry,
+    // S-mode may access nothing: privileged ISA §3.7.1).
+    c.set64(t, L.HART_PMPADDR, (1n << 54n) - 1n);
+    new DataView(c.memory.buffer).setUint8(L.HARTS_BASE + t * L.HART_STRIDE + L.HART_PMPCFG, 0x1f);
     c.setPriv(t, 1);
   }
 }

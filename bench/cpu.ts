@@ -1,0 +1,60 @@
+/**
+ * `npm run bench:cpu [-- --runs N] [--no-qemu]`: guest MIPS of the interpreter on three bare-metal programs
+ * (integer loop, memcpy-like loop, quicksort), median of N runs each, with the TLB on (the programs run in
+ * M-mode, whose loads/stores go through the same TLB fast path as any other mode). For reference, the same
+ * ELFs run under QEMU's TCG (spike machine, HTIF exit) in the same invocation: QEMU's time is its whole
+ * process wall time, so its figure includes start-up.
+ */
+import { spawnSync } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { readFileSync } from 'node:fs';
+import { buildBenchGuests } from '../tests/isa/build.js';
+import { VirtMachine } from '../src/machine/virt/machine.js';
+import { runMachine } from '../src/vm/runner.js';
+import { median, report, table } from './report.js';
+
+const args = process.argv.slice(2);
+const runs = Number(args[args.indexOf('--runs') + 1] ?? 5) || 5;
+const withQemu = !args.includes('--no-qemu') && spawnSync('sh', ['-c', 'command -v qemu-system-riscv64']).status === 0;
+
+async function hvRun(elf: Uint8Array, name: string): Promise<{ instret: number; seconds: number }> {
+  const m = new VirtMachine({ ramSize: 64 << 20, harts: 1, boot: { kind: 'bare', kernel: { data: elf, name } }, console: { write: () => {} } });
+  const t0 = performance.now();
+  const r = await runMachine(m, { timeoutMs: 120_000, sliceBudget: 1_000_000 });
+  const seconds = (performance.now() - t0) / 1000;
+  if (r.kind !== 'poweroff') throw new Error(`${name}: guest did not pass (${JSON.stringify(r)})`);
+  return { instret: Number(m.core.instret(0)), seconds };
+}
+
+function qemuRun(path: string): number {
+  const t0 = performance.now();
+  const r = spawnSync('qemu-system-riscv64', ['-M', 'spike', '-bios', 'none', '-kernel', path, '-nographic', '-monitor', 'none', '-serial', 'none'], { timeout: 120_000 });
+  if (r.status !== 0) throw new Error(`qemu failed on ${path}`);
+  return (performance.now() - t0) / 1000;
+}
+
+const programs = await buildBenchGuests();
+const results = [];
+for (const p of programs) {
+  const elf = new Uint8Array(readFileSync(p.elf));
+  await hvRun(elf, p.id.replace("bench/", "")); // warm-up (wasm tier-up, block cache)
+  const hv: number[] = [];
+  const qemu: number[] = [];
+  let instret = 0;
+  for (let i = 0; i < runs; i++) {
+    const r = await hvRun(elf, p.id.replace("bench/", ""));
+    instret = r.instret;
+    hv.push(r.instret / r.seconds / 1e6);
+    if (withQemu) qemu.push(r.instret / qemuRun(p.elf) / 1e6);
+  }
+  results.push({
+    program: p.id.replace("bench/", ""), instructions: instret, runs,
+    hvMips: Math.round(median(hv) * 10) / 10, hvMipsAll: hv.map((x) => Math.round(x)),
+    ...(withQemu ? { qemuMips: Math.round(median(qemu) * 10) / 10 } : {}),
+  });
+}
+report(
+  { benchmark: 'cpu', unit: 'MIPS (million guest instructions per second)', target: { program: 'intloop', minMips: 300 }, results },
+  table(['program', 'instructions', 'hv MIPS', ...(withQemu ? ['QEMU TCG MIPS'] : [])],
+    results.map((r) => [r.program, r.instructions, r.hvMips.toFixed(1), ...(withQemu ? [String(r.qemuMips?.toFixed(1))] : [])])),
+);
