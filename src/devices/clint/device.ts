@@ -16,7 +16,7 @@
 
 import type { Clock } from '../../base/clock.js';
 import type { MmioDevice, SizeLog2 } from '../../bus/mmio.js';
-import { GuestErrors, type LogFn } from './metrics.js';
+import { GuestErrors, type LogFn } from '../guest-errors.js';
 import {
   CLINT_MAX_HARTS, CLINT_SIZE, CLINT_TIMEBASE_HZ, MSIP_BASE, MSIP_STRIDE, MTIMECMP_BASE, MTIMECMP_STRIDE, MTIME_OFFSET,
 } from './regs.js';

@@ -12,7 +12,7 @@
 
 import type { Clock } from '../../base/clock.js';
 import type { IrqLine, MmioDevice, SizeLog2 } from '../../bus/mmio.js';
-import { GuestErrors, type LogFn } from './metrics.js';
+import { GuestErrors, type LogFn } from '../guest-errors.js';
 import * as R from './regs.js';
 
 export interface GoldfishRtcConfig {

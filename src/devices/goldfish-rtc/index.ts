@@ -2,4 +2,4 @@
 export { GoldfishRtc } from './device.js';
 export type { GoldfishRtcConfig } from './device.js';
 export { RTC_SIZE } from './regs.js';
-export type { LogFn } from './metrics.js';
+export type { LogFn } from '../guest-errors.js';

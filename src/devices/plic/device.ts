@@ -20,7 +20,7 @@
  */
 
 import type { IrqLine, MmioDevice, SizeLog2 } from '../../bus/mmio.js';
-import { GuestErrors, type LogFn } from './metrics.js';
+import { GuestErrors, type LogFn } from '../guest-errors.js';
 import {
   CONTEXT_BASE, CONTEXT_CLAIM, CONTEXT_STRIDE, CONTEXT_THRESHOLD, ENABLE_BASE, ENABLE_STRIDE, PENDING_BASE,
   PLIC_DEFAULT_PRIORITIES, PLIC_DEFAULT_SOURCES, PRIORITY_BASE, plicSize,

@@ -8,7 +8,7 @@
  */
 
 import type { MmioDevice, SizeLog2 } from '../../bus/mmio.js';
-import { GuestErrors, type LogFn } from './metrics.js';
+import { GuestErrors, type LogFn } from '../guest-errors.js';
 import * as R from './regs.js';
 
 export interface SysconEvent {

@@ -2,4 +2,4 @@
 export { Syscon } from './device.js';
 export type { SysconConfig, SysconEvent } from './device.js';
 export { SYSCON_SIZE } from './regs.js';
-export type { LogFn } from './metrics.js';
+export type { LogFn } from '../guest-errors.js';

@@ -2,4 +2,4 @@
 export { Uart16550 } from './device.js';
 export type { CharBackend, Uart16550Config, Uart16550Metrics } from './device.js';
 export { UART_SIZE, UART_DEFAULT_CLOCK_HZ } from './regs.js';
-export type { LogFn } from './metrics.js';
+export type { LogFn } from '../guest-errors.js';

@@ -1,5 +1,5 @@
 /**
- * Guest-misbehaviour accounting for the syscon device (architecture guide §8.13): every fault is
+ * Guest-misbehaviour accounting for a device (architecture guide §8.13): every fault is
  * counted; the first fault of each kind is logged with the device prefix, later ones only counted.
  */
 
