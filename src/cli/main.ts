@@ -4,11 +4,16 @@ import { isUserError } from '../base/errors.js';
 import { runCommand, type RunFlags } from './run.js';
 import { imageCommands } from './image.js';
 
+/** Usage errors are one line on stderr (then status 2), like every other bad-input message; the help is one flag away. */
+function oneLineErrors(help: string): { outputError: (str: string, write: (s: string) => void) => void } {
+  return { outputError: (str, write) => write(`hv: ${str.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim()} (see '${help}')\n`) };
+}
+
 const program = new Command();
 program
   .name('hv')
   .description('hv: a hypervisor for RISC-V (RV64GC, QEMU virt-compatible) virtual machines, by full-system emulation')
-  .showHelpAfterError()
+  .configureOutput(oneLineErrors('hv --help'))
   .exitOverride();
 
 program.command('run')
@@ -16,12 +21,13 @@ program.command('run')
   .option('--kernel <file>', 'kernel: a RISC-V Linux Image or ELF; with --bios none a bare ELF started in M-mode')
   .option('--initrd <file>', 'initial ramdisk')
   .option('--append <cmdline>', 'kernel command line')
-  .option('--bios <file|none|default>', 'M-mode firmware (e.g. OpenSBI fw_dynamic.bin); "none": bare ELF; default: hv\'s built-in SBI')
+  .option('--bios <file|none|default>', 'M-mode firmware (e.g. OpenSBI fw_dynamic.bin); "none": a bare ELF in M-mode; "default": the default image\'s OpenSBI; without --bios: hv\'s built-in SBI')
   .option('-m, --memory <size>', 'guest RAM, e.g. 512M or 2G (bare number = MiB)')
   .option('--cpus <n>', 'number of harts (1-8)')
   .option('--dtb-out <file>', 'write the generated device tree blob to a file')
   .option('--timeout <seconds>', 'end the run (status 124) if the guest is still running after this long')
   .option('--no-reboot', 'exit instead of resetting when the guest reboots')
+  .configureOutput(oneLineErrors('hv run --help'))
   .action(async (opts: RunFlags) => {
     process.exitCode = await runCommand(opts);
   });

@@ -22,6 +22,11 @@ export interface RunFlags {
 }
 
 const MAX_CPUS = 8;
+/**
+ * Smallest guest RAM: the core's wasm module declares 64 MiB of initial memory (build.mjs --initialMemory 1024
+ * pages), of which the first 32 MiB hold CPU state; with less RAM the module cannot be instantiated.
+ */
+const MIN_RAM = 32 * 1024 * 1024;
 /** Linux's COMMAND_LINE_SIZE on RISC-V (including the terminating NUL). */
 const MAX_CMDLINE = 1024;
 export const DEFAULT_BOOTARGS = 'console=ttyS0 earlycon=sbi';
@@ -55,11 +60,10 @@ function checkAppend(s: string): string {
   return s;
 }
 
-function parseMemory(s: string | undefined, dflt: number): number {
-  if (s === undefined) return dflt;
+function parseMemory(s: string): number {
   const bytes = parseSize(s, { defaultUnit: 'M', what: 'memory size' });
   if (bytes % 4096 !== 0) throw new UserError(`invalid memory size ${JSON.stringify(s)}: must be a multiple of 4 KiB`);
-  if (bytes < 16 * 1024 * 1024) throw new UserError(`invalid memory size ${JSON.stringify(s)}: at least 16M is needed`);
+  if (bytes < MIN_RAM) throw new UserError(`invalid memory size ${JSON.stringify(s)}: at least ${MIN_RAM / 1024 / 1024}M is needed`);
   if (bytes > MAX_RAM_BYTES) throw new UserError(`invalid memory size ${JSON.stringify(s)}: hv supports at most ${Math.floor(MAX_RAM_BYTES / 1024 / 1024)}M per VM`);
   return bytes;
 }
@@ -102,8 +106,10 @@ async function payloadFromFlags(f: RunFlags): Promise<{ payload: BootPayload; de
 export async function runCommand(f: RunFlags): Promise<number> {
   const cpus = parseCpus(f.cpus);
   const timeoutMs = parseTimeout(f.timeout);
+  // Every flag is checked before anything is read or pulled.
+  const memory = f.memory !== undefined ? parseMemory(f.memory) : undefined;
   const { payload, defaultMemory } = await payloadFromFlags(f);
-  const ramSize = parseMemory(f.memory, defaultMemory);
+  const ramSize = memory ?? defaultMemory;
   let machine: VirtMachine | undefined;
   let quit = false;
   const wakeup = { wake: (): void => {} };

@@ -20,7 +20,7 @@ import {
 } from './hart';
 import { setCurPc, raiseException, checkInterrupts, mipValue, doMret, doSret } from './trap';
 import {
-  fault, fetchSlow, loadSlow, storeSlow, flushTlb, markCodePage, amoTranslate, afterAtomicStore,
+  fault, fetchSlow, loadSlow, storeSlow, flushTlb, flushTlbPage, markCodePage, amoTranslate, afterAtomicStore,
 } from './mmu';
 import { csrRead, csrWrite, csrIllegal, csrWritable, setFsDirty } from './csr';
 import { execFp, fpEnabled } from './fp';
@@ -478,7 +478,9 @@ export function run(budget: i64): u32 {
             trapped = true;
             break;
           }
-          flushTlb();
+          // §4.2.1: rs1 = x0 orders all addresses; otherwise only the leaf mapping x[rs1]. ASIDs are not
+          // tagged in hv's TLB, so rs2 only narrows what the guest asks for and is ignored (a superset).
+          if (rs1 == 0) flushTlb(); else flushTlbPage(load<u64>(R + rs1));
           break;
         }
         case G.OP_CSRRW: case G.OP_CSRRS: case G.OP_CSRRC: case G.OP_CSRRWI: case G.OP_CSRRSI: case G.OP_CSRRCI: {

@@ -9,9 +9,9 @@
 // PMP allows uniformly are cached; MMIO never is. Stores to pages holding decoded code or a watched word
 // (HTIF tohost) are kept out of the W TLB so they always come through storeSlow().
 import {
-  HART_SATP, HART_MSTATUS, HART_PMPCFG, HART_PMPADDR, HART_TLB, HART_TLB_R, HART_TLB_W, HART_TLB_X,
+  HART_SATP, HART_MSTATUS, HART_SUPER_KEYS, HART_SUPER_OVERFLOW, HART_PMPCFG, HART_PMPADDR, HART_TLB, HART_TLB_R, HART_TLB_W, HART_TLB_X,
   HART_STRIDE, HARTS_BASE, MAX_HARTS, SYS_BASE, SYS_RAM_SIZE, SYS_MMIO_STATUS, SYS_MMIO_HI, SYS_WATCH_ADDR,
-  SYS_WATCH_VALUE, SYS_EXIT_REQUEST, SYS_STAT_TLB_MISSES, SYS_STAT_CODE_INVALIDATIONS, SYS_NHARTS,
+  SYS_WATCH_VALUE, SYS_EXIT_REQUEST, SYS_STAT_TLB_MISSES, SYS_STAT_TLB_FLUSHES, SYS_STAT_CODE_INVALIDATIONS, SYS_NHARTS,
   RAM_HOST_BASE, RAM_GUEST_BASE, PAGE_FLAGS_BASE, PAGE_GEN_BASE, PAGEFLAG_CODE, PAGEFLAG_WATCH,
   TLB_ENTRIES, TLB_ENTRY_SIZE,
 } from './gen/layout';
@@ -32,7 +32,56 @@ const TLB_BYTES: u32 = 9 * TLB_ENTRIES * TLB_ENTRY_SIZE;
 
 /** Invalidates every TLB entry of the running hart. */
 export function flushTlb(): void {
+  store<u64>(SYS_BASE + SYS_STAT_TLB_FLUSHES, load<u64>(SYS_BASE + SYS_STAT_TLB_FLUSHES) + 1);
   memory.fill(H + HART_TLB, 0xff, TLB_BYTES);
+  memory.fill(H + HART_SUPER_KEYS, 0, SUPER_SLOTS * 8);
+  store<u32>(H + HART_SUPER_OVERFLOW, 0);
+}
+
+// Superpage bookkeeping for SFENCE.VMA with an address (privileged ISA §4.2.1): a superpage translation is
+// cached as 4 KiB TLB entries, so invalidating the leaf that maps one address must drop every entry filled
+// from that superpage. Fills from superpages record (region base | level) in a small hash set; a targeted
+// fence whose address lies in a recorded region scans the TLBs for that region.
+const SUPER_SLOTS: u32 = 512;
+/** Level of the leaf found by the last translate() (0 = 4 KiB page or no translation). */
+let lastLevel: u32 = 0;
+
+@inline function superSlot(key: u64): usize {
+  return H + HART_SUPER_KEYS + ((<usize>((key >> 21) ^ (key >> 30) ^ (key >> 39)) & (SUPER_SLOTS - 1)) << 3);
+}
+
+function recordSuperpage(va: u64, level: u32): void {
+  const base = va & ~((<u64>1 << (12 + 9 * <u64>level)) - 1);
+  const key = base | <u64>level;
+  const slot = superSlot(key);
+  const cur = load<u64>(slot);
+  if (cur == key) return;
+  if (cur != 0) store<u32>(H + HART_SUPER_OVERFLOW, 1);
+  store<u64>(slot, key);
+}
+
+/** SFENCE.VMA rs1=va: invalidates the translations of the leaf mapping va on the running hart. */
+export function flushTlbPage(va: u64): void {
+  if (load<u32>(H + HART_SUPER_OVERFLOW) != 0) { flushTlb(); return; }
+  const page = va & ~<u64>0xfff;
+  const idx = tlbIndex(va);
+  for (let k: u32 = 0; k < 9; k++) {
+    const e = H + HART_TLB + <usize>k * TLB_ENTRIES * TLB_ENTRY_SIZE + idx;
+    if (load<u64>(e) == page) store<u64>(e, 0xffffffffffffffff);
+  }
+  for (let level: u32 = 1; level <= 3; level++) {
+    const size = <u64>1 << (12 + 9 * <u64>level);
+    const base = va & ~(size - 1);
+    const key = base | <u64>level;
+    const slot = superSlot(key);
+    if (load<u64>(slot) != key) continue;
+    store<u64>(slot, 0);
+    for (let i: u32 = 0; i < 9 * TLB_ENTRIES; i++) {
+      const e = H + HART_TLB + <usize>i * TLB_ENTRY_SIZE;
+      const tag = load<u64>(e);
+      if (tag - base < size) store<u64>(e, 0xffffffffffffffff);
+    }
+  }
 }
 
 /** Invalidates every TLB of every hart (after PMP changes that affect all, or host writes). */
@@ -120,6 +169,7 @@ export function pmpAllowed(pa: u64, len: u64, acc: u32, p: u32): bool {
  */
 export function translate(va: u64, acc: u32, p: u32): u64 {
   fault = false;
+  lastLevel = 0;
   const satp = rd64(HART_SATP);
   const mode = <u32>(satp >> 60);
   if (p == PRV_M || mode == 0) return va;
@@ -157,6 +207,7 @@ export function translate(va: u64, acc: u32, p: u32): u64 {
       pte |= need;
       store<u64>(host, pte);
     }
+    lastLevel = <u32>i;
     const offMask: u64 = (<u64>1 << (12 + lowBits)) - 1;
     return ((ppn << 12) & ~offMask) | (va & offMask);
   }
@@ -172,6 +223,7 @@ export function translate(va: u64, acc: u32, p: u32): u64 {
 
 /** Fills the entry for va's page in the TLB at tlb, pointing at host page hostPage. */
 @inline function tlbFill(tlb: usize, va: u64, hostPage: usize): void {
+  if (lastLevel != 0) recordSuperpage(va, lastLevel);
   const e = tlb + tlbIndex(va);
   store<u64>(e, va & ~<u64>0xfff);
   store<u64>(e, <u64>hostPage - (va & ~<u64>0xfff), 8);

@@ -188,8 +188,9 @@ export class Core {
   watchValue(): bigint { return this.dv.getBigUint64(L.SYS_BASE + L.SYS_WATCH_VALUE, true); }
   clearWatchValue(): void { this.dv.setBigUint64(L.SYS_BASE + L.SYS_WATCH_VALUE, 0n, true); }
 
-  stats(): { blocksDecoded: bigint; codeInvalidations: bigint; tlbMisses: bigint } {
+  stats(): { blocksDecoded: bigint; codeInvalidations: bigint; tlbMisses: bigint; tlbFlushes: bigint } {
     return {
+      tlbFlushes: this.dv.getBigUint64(L.SYS_BASE + L.SYS_STAT_TLB_FLUSHES, true),
       blocksDecoded: this.dv.getBigUint64(L.SYS_BASE + L.SYS_STAT_BLOCKS_DECODED, true),
       codeInvalidations: this.dv.getBigUint64(L.SYS_BASE + L.SYS_STAT_CODE_INVALIDATIONS, true),
       tlbMisses: this.dv.getBigUint64(L.SYS_BASE + L.SYS_STAT_TLB_MISSES, true),

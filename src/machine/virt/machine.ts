@@ -11,7 +11,9 @@ import { Plic } from '../../devices/plic/device.js';
 import { Uart16550, type CharBackend } from '../../devices/uart16550/device.js';
 import { GoldfishRtc } from '../../devices/goldfish-rtc/device.js';
 import { Syscon } from '../../devices/syscon/device.js';
-import { VIRT_MEMMAP, VIRT_PLIC } from './memmap.js';
+import { VirtioMmio } from '../../devices/virtio/mmio.js';
+import type { VirtioDevice } from '../../devices/virtio/device.js';
+import { VIRT_MEMMAP, VIRT_PLIC, VIRTIO_COUNT, virtioSlot } from './memmap.js';
 import { buildVirtDtb } from './fdt.js';
 import { Sbi, HartState, type SbiHost } from './sbi.js';
 import { placeBoot, type BootPayload, type BootPlan } from './boot.js';
@@ -29,6 +31,22 @@ export interface VirtConfig {
   rngSeed?: Uint8Array;
   /** Logger for guest errors reported by devices. */
   log?: (line: string) => void;
+  /**
+   * virtio devices, each behind a virtio-mmio transport in board slot `slot` (0..7; default: the
+   * next free slot in order). See src/devices/virtio/README.md.
+   */
+  virtio?: readonly VirtioAttachment[];
+  /**
+   * Called when a device raises an interrupt from outside the run loop (asynchronous I/O
+   * completion), so a sleeping run loop can be woken (runner's `wakeup.wake`).
+   */
+  wake?: () => void;
+}
+
+/** One virtio device to attach to the board. */
+export interface VirtioAttachment {
+  device: VirtioDevice;
+  slot?: number;
 }
 
 const IRQ_MSIP = 3, IRQ_STIP = 5, IRQ_MTIP = 7, IRQ_SEIP = 9, IRQ_MEIP = 11;
@@ -41,6 +59,8 @@ export class VirtMachine implements RunnableMachine, SbiHost {
   readonly plic: Plic;
   readonly uart: Uart16550;
   readonly rtc: GoldfishRtc;
+  /** virtio-mmio transports, in the order of cfg.virtio. */
+  readonly virtio: VirtioMmio[] = [];
   readonly dtb: Uint8Array;
   readonly plan: BootPlan;
   hartState: HartState[];
@@ -86,6 +106,7 @@ export class VirtMachine implements RunnableMachine, SbiHost {
     this.bus.add(m.clint.base, m.clint.size, this.clint);
     this.bus.add(m.plic.base, m.plic.size, this.plic);
     this.bus.add(m.uart0.base, m.uart0.size, this.uart);
+    const virtioSlots = this.attachVirtio(cfg.virtio ?? []);
     this.sbiTimer = new Array<bigint | undefined>(cfg.harts).fill(undefined);
     this.hartState = new Array<HartState>(cfg.harts).fill(HartState.Started);
     this.sbi = new Sbi(this);
@@ -96,8 +117,32 @@ export class VirtMachine implements RunnableMachine, SbiHost {
       ...(this.plan.bootargs !== undefined ? { bootargs: this.plan.bootargs } : {}),
       ...(this.plan.initrd ? { initrd: this.plan.initrd } : {}),
       ...(cfg.rngSeed ? { rngSeed: cfg.rngSeed } : {}),
+      virtioSlots,
     });
     this.start();
+  }
+
+  /** Creates one virtio-mmio transport per attachment (bus window + PLIC line); returns the slots used. */
+  private attachVirtio(list: readonly VirtioAttachment[]): number[] {
+    const used: number[] = [];
+    for (const a of list) {
+      const slot = a.slot ?? Array.from({ length: VIRTIO_COUNT }, (_, i) => i).find((i) => !used.includes(i) && !list.some((b) => b.slot === i));
+      if (slot === undefined) throw new RangeError(`virt: more than ${VIRTIO_COUNT} virtio devices`);
+      if (used.includes(slot)) throw new RangeError(`virt: virtio slot ${slot} used twice`);
+      const s = virtioSlot(slot);
+      const t = new VirtioMmio({
+        device: a.device,
+        mem: this.core.guest,
+        irq: this.plic.irqLine(s.irq!),
+        name: s.name,
+        ...(this.cfg.log ? { log: this.cfg.log } : {}),
+        ...(this.cfg.wake ? { onInterrupt: this.cfg.wake } : {}),
+      });
+      this.bus.add(s.base, s.size, t);
+      this.virtio.push(t);
+      used.push(slot);
+    }
+    return used;
   }
 
   /** Loads the payload and puts every hart in its boot state. */
@@ -131,6 +176,7 @@ export class VirtMachine implements RunnableMachine, SbiHost {
     this.event = undefined;
     this.core.guest.fill(this.core.guest.ramBase, this.core.guest.ramSize, 0);
     this.clint.reset();
+    for (const t of this.virtio) t.reset();
     this.start();
   }
 

@@ -1,0 +1,50 @@
+/**
+ * What the virtio-blk device needs from a disk image: the BlockBackend interface. Host
+ * implementations (raw files, qcow2 images) live in src/backends/block/; the board opens them and
+ * hands the object to the device, which never touches host files itself.
+ *
+ * Offsets and lengths are in bytes and always multiples of SECTOR_SIZE; the device checks them
+ * against `capacity` before calling, so a backend may treat a request outside the disk as a bug
+ * (it rejects it with a BlockError rather than corrupting anything). Every operation is
+ * asynchronous and must never block the event loop: the hart loop keeps running while it is in
+ * flight, and the device completes the virtio request when the promise settles.
+ */
+
+/** The virtio-blk sector: the unit of every offset and length (virtio 1.2 §5.2.6). */
+export const SECTOR_SIZE = 512;
+
+/** A failed block operation. The device completes the request with VIRTIO_BLK_S_IOERR (or UNSUPP). */
+export class BlockError extends Error {
+  constructor(message: string, readonly kind: 'io' | 'unsupported' | 'read-only' | 'range' | 'corrupt' = 'io') {
+    super(message);
+    this.name = 'BlockError';
+  }
+}
+
+export interface BlockBackend {
+  /** Disk size in bytes (a multiple of SECTOR_SIZE). */
+  readonly capacity: number;
+  /** Writes, discards and write-zeroes are refused (BlockError kind 'read-only'). */
+  readonly readOnly: boolean;
+  /** Serial number reported by VIRTIO_BLK_T_GET_ID (at most 20 bytes; longer ones are cut). */
+  readonly serial: string;
+  /** DISCARD does something useful (the device advertises VIRTIO_BLK_F_DISCARD). */
+  readonly canDiscard: boolean;
+  /** WRITE_ZEROES is supported (the device advertises VIRTIO_BLK_F_WRITE_ZEROES). */
+  readonly canWriteZeroes: boolean;
+  /** Short description for logs and errors, e.g. "disk.qcow2 (qcow2)". */
+  readonly description: string;
+
+  /** Fills `dst` with the disk's bytes from `offset`. */
+  read(offset: number, dst: Uint8Array): Promise<void>;
+  /** Writes `src` at `offset`. Durable only after flush(). */
+  write(offset: number, src: Uint8Array): Promise<void>;
+  /** Makes every write that completed before this call durable (fdatasync). */
+  flush(): Promise<void>;
+  /** The range's contents become unspecified (typically zero) and its space may be given back to the host. */
+  discard(offset: number, length: number): Promise<void>;
+  /** The range reads as zeros afterwards; `mayUnmap` allows deallocating it (VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP). */
+  writeZeroes(offset: number, length: number, mayUnmap: boolean): Promise<void>;
+  /** Flushes and releases the image. Further calls fail. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,129 @@
+/**
+ * Linux boot tests: Debian's riscv64 kernel with hv's initramfs (the default image, pulled into
+ * ~/.cache/hv on first use), driven over the serial console through `node bin/hv.js run`.
+ *
+ * Six boots, two at a time: checks are combined per boot to keep the file short. Every run has
+ * --timeout so a hung guest ends the run, and every wait has its own deadline.
+ */
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { HvConsole, HV_BIN, projectRoot } from './console.js';
+import { defaultImagePaths, type ImageInfo } from '../../src/images/index.js';
+
+const MARKER = /HV-BOOT-OK/;
+/** Generous: two boots share the 2 cores with the rest of the test suite. */
+const BOOT_MS = 150_000;
+const RUN_TIMEOUT_S = '240';
+const PROMPT = /# $/m;
+
+let image: ImageInfo;
+const running = new Set<HvConsole>();
+
+function boot(args: string[]): HvConsole {
+  const vm = HvConsole.spawn(['run', '--memory', '512M', '--timeout', RUN_TIMEOUT_S, ...args]);
+  running.add(vm);
+  return vm;
+}
+
+/** Waits for the initramfs marker, then for the shell's prompt. */
+async function toShell(vm: HvConsole): Promise<void> {
+  await vm.waitFor(MARKER, BOOT_MS);
+  await vm.waitFor(/Enter 'help'/, 60_000);
+  await vm.waitFor(PROMPT, 30_000);
+}
+
+/** `poweroff` at the shell must end the run with status 0. */
+async function powerOff(vm: HvConsole): Promise<void> {
+  vm.send('poweroff');
+  const st = await vm.exit(60_000);
+  assert.equal(st.code, 0, `poweroff: expected exit status 0\n${vm.transcript()}`);
+  assert.match(vm.out, /reboot: Power down/, 'the kernel reports the power-off');
+}
+
+async function checkNproc(vm: HvConsole, cpus: number): Promise<void> {
+  assert.equal(await vm.sh('nproc'), String(cpus), `nproc with --cpus ${cpus}\n${vm.transcript()}`);
+}
+
+const isoDay = (t: number): string => new Date(t).toISOString().slice(0, 10);
+
+describe('Linux boot: Debian kernel + hv initramfs', { concurrency: 2 }, () => {
+  before(async () => {
+    let img = await defaultImagePaths();
+    if (img === null) {
+      // First use on this machine: pull the image (progress goes to the test log).
+      const r = spawnSync(process.execPath, [HV_BIN, 'image', 'pull'], { cwd: projectRoot(), stdio: ['ignore', 'inherit', 'inherit'], timeout: 900_000 });
+      assert.equal(r.status, 0, '`hv image pull` failed');
+      img = await defaultImagePaths();
+    }
+    assert.ok(img, 'the default image is cached after `hv image pull`');
+    image = img;
+  });
+
+  after(async () => { await Promise.all([...running].map((vm) => vm.kill())); });
+
+  test('4 harts through OpenSBI fw_dynamic: nproc = 4, poweroff exits 0', { timeout: 240_000 }, async () => {
+    const vm = boot(['--cpus', '4', '--bios', image.firmware.fw_dynamic]);
+    await vm.waitFor(/OpenSBI v\d/, 60_000);
+    await toShell(vm);
+    await checkNproc(vm, 4);
+    assert.match(await vm.sh('cat /sys/firmware/devicetree/base/chosen/bootargs; echo; cat /proc/cmdline'), /console=ttyS0/);
+    await powerOff(vm);
+  });
+
+  test('reboot without --no-reboot resets and boots again; then poweroff exits 0', { timeout: 240_000 }, async () => {
+    const vm = boot([]);
+    await toShell(vm);
+    vm.send('reboot');
+    await vm.waitFor(/reboot: Restarting system/, 60_000);
+    await vm.waitFor(/Linux version/, 30_000);
+    await toShell(vm);
+    assert.equal(vm.out.match(/HV-BOOT-OK/g)?.length, 2, 'the marker appears once per boot');
+    assert.equal(await vm.sh('uname -m'), 'riscv64');
+    await powerOff(vm);
+  });
+
+  test('1 hart, built-in SBI: uname, nproc, PLIC interrupts of ttyS0, RTC date, poweroff', { timeout: 240_000 }, async () => {
+    const vm = boot(['--cpus', '1']);
+    await toShell(vm);
+    assert.equal(await vm.sh('uname -m'), 'riscv64');
+    await checkNproc(vm, 1);
+
+    const irqs = await vm.sh('cat /proc/interrupts');
+    const uart = irqs.split('\n').find((l) => /\bttyS0\s*$/.test(l));
+    assert.ok(uart, `/proc/interrupts has a ttyS0 line\n${irqs}`);
+    assert.match(uart, /PLIC/, `ttyS0's interrupt comes from the PLIC: ${uart}`);
+    const counts = uart.replace(/^\s*\d+:/, '').trim().split(/\s+/).slice(0, 1).map(Number);
+    assert.ok(counts[0]! > 0, `ttyS0 has taken interrupts: ${uart}`);
+
+    // The goldfish RTC sets the system clock at boot: the guest's date is the host's (UTC).
+    const before = Date.now();
+    const day = await vm.sh('date +%Y-%m-%d');
+    const after = Date.now();
+    const ok = new Set([isoDay(before), isoDay(after)]);
+    // Around midnight the host may roll over between the guest reading the clock and us.
+    if (isoDay(after + 120_000) !== isoDay(after)) ok.add(isoDay(after + 120_000));
+    assert.ok(ok.has(day), `guest date ${day}, host UTC ${[...ok].join(' or ')}`);
+    assert.match(vm.out, /goldfish_rtc \S+: setting system clock to/);
+
+    await powerOff(vm);
+  });
+
+  test('2 harts: nproc = 2, poweroff exits 0', { timeout: 240_000 }, async () => {
+    const vm = boot(['--cpus', '2']);
+    await toShell(vm);
+    await checkNproc(vm, 2);
+    assert.match(await vm.sh('cat /sys/devices/system/cpu/online'), /^0-1$/);
+    await powerOff(vm);
+  });
+
+  test('reboot with --no-reboot ends the run with status 0', { timeout: 240_000 }, async () => {
+    const vm = boot(['--no-reboot']);
+    await toShell(vm);
+    vm.send('reboot');
+    const st = await vm.exit(60_000);
+    assert.equal(st.code, 0, `expected exit status 0\n${vm.transcript()}`);
+    assert.match(vm.out, /reboot: Restarting system/);
+    assert.equal(vm.out.match(/HV-BOOT-OK/g)?.length, 1, 'no second boot');
+  });
+});
