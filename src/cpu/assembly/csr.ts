@@ -233,5 +233,16 @@ function writePmpaddr(i: u32, v: u64): void {
   flushTlb();
 }
 
+/**
+ * The value CSRRS/CSRRC modify. For mip and sip it holds only the software-writable bits: SEIP (and
+ * STIP, which hv's built-in SBI drives) read as the OR with the device line, but the read-modify-write
+ * uses the software bit alone (privileged ISA §3.1.9).
+ */
+export function csrRmwBase(num: u32, old: u64): u64 {
+  if (num == 0x344) return rd64(HART_MIP);
+  if (num == 0x144) return rd64(HART_MIP) & rd64(HART_MIDELEG);
+  return old;
+}
+
 /** Whether an access to CSR num may write (bits 11:10 != 3). */
 @inline export function csrWritable(num: u32): bool { return (num >> 10) != 3; }

@@ -22,7 +22,7 @@ import { setCurPc, raiseException, checkInterrupts, mipValue, doMret, doSret } f
 import {
   fault, fetchSlow, loadSlow, storeSlow, flushTlb, flushTlbPage, markCodePage, amoTranslate, afterAtomicStore,
 } from './mmu';
-import { csrRead, csrWrite, csrIllegal, csrWritable, setFsDirty } from './csr';
+import { csrRead, csrWrite, csrIllegal, csrWritable, csrRmwBase, setFsDirty } from './csr';
 import { execFp, fpEnabled } from './fp';
 
 const TEMP_SLOT: usize = BLOCKS_BASE + <usize>BLOCK_SLOTS * BLOCK_SLOT_SIZE; // one extra slot, never tagged
@@ -493,7 +493,8 @@ export function run(budget: i64): u32 {
           const old = csrRead(num);
           if (csrIllegal || (writes && !csrWritable(num))) { raiseException(CAUSE_ILLEGAL, <u64>load<u32>(rec, 12)); trapped = true; break; }
           if (writes) {
-            const nv = isW ? src : (op == G.OP_CSRRS || op == G.OP_CSRRSI) ? old | src : old & ~src;
+            const base = isW ? 0 : csrRmwBase(num, old);
+            const nv = isW ? src : (op == G.OP_CSRRS || op == G.OP_CSRRSI) ? base | src : base & ~src;
             csrWrite(num, nv);
             if (csrIllegal) { raiseException(CAUSE_ILLEGAL, <u64>load<u32>(rec, 12)); trapped = true; break; }
           }
