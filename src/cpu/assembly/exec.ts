@@ -225,39 +225,139 @@ export function run(budget: i64): u32 {
         case G.OP_BLTU: if (load<u64>(R + rs1) < load<u64>(R + rs2)) next = pc + <u64>load<u16>(rec, 6) + imm; break;
         case G.OP_BGEU: if (load<u64>(R + rs1) >= load<u64>(R + rs2)) next = pc + <u64>load<u16>(rec, 6) + imm; break;
 
-        // ---- loads (§2.6, §5.3); misaligned and TLB misses go to loadSlow ----
-        case G.OP_LD: case G.OP_LW: case G.OP_LWU: case G.OP_LH: case G.OP_LHU: case G.OP_LB: case G.OP_LBU: {
+        // ---- loads (§2.6, §5.3): TLB hit inline; misaligned accesses and misses go to loadSlow ----
+        case G.OP_LD: {
           const va = load<u64>(R + rs1) + imm;
-          const size: u32 = op == G.OP_LD ? 8 : (op == G.OP_LW || op == G.OP_LWU) ? 4 : (op == G.OP_LH || op == G.OP_LHU) ? 2 : 1;
           const e = tlbR + ((<usize>(va >> 12) & (TLB_ENTRIES - 1)) * TLB_ENTRY_SIZE);
           let v: u64;
-          if (load<u64>(e) == (va & (0xfffffffffffff000 | <u64>(size - 1)))) {
-            const a = <usize>(va + load<u64>(e, 8));
-            v = size == 8 ? load<u64>(a) : size == 4 ? <u64>load<u32>(a) : size == 2 ? <u64>load<u16>(a) : <u64>load<u8>(a);
-          } else {
+          if (load<u64>(e) == (va & 0xfffffffffffff007)) v = load<u64>(<usize>(va + load<u64>(e, 8)));
+          else {
             setCurPc(pc + <u64>load<u16>(rec, 6));
-            v = loadSlow(va, size);
+            v = loadSlow(va, 8);
             if (fault) { trapped = true; break; }
           }
-          if (op == G.OP_LW) v = sx32(v);
-          else if (op == G.OP_LH) v = <u64><i64><i16><u16>v;
-          else if (op == G.OP_LB) v = <u64><i64><i8><u8>v;
+          store<u64>(R + rd, v);
+          break;
+        }
+        case G.OP_LW: {
+          const va = load<u64>(R + rs1) + imm;
+          const e = tlbR + ((<usize>(va >> 12) & (TLB_ENTRIES - 1)) * TLB_ENTRY_SIZE);
+          let v: u64;
+          if (load<u64>(e) == (va & 0xfffffffffffff003)) v = <u64>load<u32>(<usize>(va + load<u64>(e, 8)));
+          else {
+            setCurPc(pc + <u64>load<u16>(rec, 6));
+            v = loadSlow(va, 4);
+            if (fault) { trapped = true; break; }
+          }
+          store<u64>(R + rd, sx32(v));
+          break;
+        }
+        case G.OP_LWU: {
+          const va = load<u64>(R + rs1) + imm;
+          const e = tlbR + ((<usize>(va >> 12) & (TLB_ENTRIES - 1)) * TLB_ENTRY_SIZE);
+          let v: u64;
+          if (load<u64>(e) == (va & 0xfffffffffffff003)) v = <u64>load<u32>(<usize>(va + load<u64>(e, 8)));
+          else {
+            setCurPc(pc + <u64>load<u16>(rec, 6));
+            v = loadSlow(va, 4);
+            if (fault) { trapped = true; break; }
+          }
+          store<u64>(R + rd, v);
+          break;
+        }
+        case G.OP_LH: {
+          const va = load<u64>(R + rs1) + imm;
+          const e = tlbR + ((<usize>(va >> 12) & (TLB_ENTRIES - 1)) * TLB_ENTRY_SIZE);
+          let v: u64;
+          if (load<u64>(e) == (va & 0xfffffffffffff001)) v = <u64>load<u16>(<usize>(va + load<u64>(e, 8)));
+          else {
+            setCurPc(pc + <u64>load<u16>(rec, 6));
+            v = loadSlow(va, 2);
+            if (fault) { trapped = true; break; }
+          }
+          store<u64>(R + rd, <u64><i64><i16><u16>v);
+          break;
+        }
+        case G.OP_LHU: {
+          const va = load<u64>(R + rs1) + imm;
+          const e = tlbR + ((<usize>(va >> 12) & (TLB_ENTRIES - 1)) * TLB_ENTRY_SIZE);
+          let v: u64;
+          if (load<u64>(e) == (va & 0xfffffffffffff001)) v = <u64>load<u16>(<usize>(va + load<u64>(e, 8)));
+          else {
+            setCurPc(pc + <u64>load<u16>(rec, 6));
+            v = loadSlow(va, 2);
+            if (fault) { trapped = true; break; }
+          }
+          store<u64>(R + rd, v);
+          break;
+        }
+        case G.OP_LB: {
+          const va = load<u64>(R + rs1) + imm;
+          const e = tlbR + ((<usize>(va >> 12) & (TLB_ENTRIES - 1)) * TLB_ENTRY_SIZE);
+          let v: u64;
+          if (load<u64>(e) == (va & 0xfffffffffffff000)) v = <u64>load<u8>(<usize>(va + load<u64>(e, 8)));
+          else {
+            setCurPc(pc + <u64>load<u16>(rec, 6));
+            v = loadSlow(va, 1);
+            if (fault) { trapped = true; break; }
+          }
+          store<u64>(R + rd, <u64><i64><i8><u8>v);
+          break;
+        }
+        case G.OP_LBU: {
+          const va = load<u64>(R + rs1) + imm;
+          const e = tlbR + ((<usize>(va >> 12) & (TLB_ENTRIES - 1)) * TLB_ENTRY_SIZE);
+          let v: u64;
+          if (load<u64>(e) == (va & 0xfffffffffffff000)) v = <u64>load<u8>(<usize>(va + load<u64>(e, 8)));
+          else {
+            setCurPc(pc + <u64>load<u16>(rec, 6));
+            v = loadSlow(va, 1);
+            if (fault) { trapped = true; break; }
+          }
           store<u64>(R + rd, v);
           break;
         }
         // ---- stores ----
-        case G.OP_SD: case G.OP_SW: case G.OP_SH: case G.OP_SB: {
+        case G.OP_SD: {
           const va = load<u64>(R + rs1) + imm;
-          const size: u32 = op == G.OP_SD ? 8 : op == G.OP_SW ? 4 : op == G.OP_SH ? 2 : 1;
-          const v = load<u64>(R + rs2);
           const e = tlbW + ((<usize>(va >> 12) & (TLB_ENTRIES - 1)) * TLB_ENTRY_SIZE);
-          if (load<u64>(e) == (va & (0xfffffffffffff000 | <u64>(size - 1)))) {
-            const a = <usize>(va + load<u64>(e, 8));
-            if (size == 8) store<u64>(a, v); else if (size == 4) store<u32>(a, <u32>v);
-            else if (size == 2) store<u16>(a, <u16>v); else store<u8>(a, <u8>v);
-          } else {
+          if (load<u64>(e) == (va & 0xfffffffffffff007)) store<u64>(<usize>(va + load<u64>(e, 8)), load<u64>(R + rs2));
+          else {
             setCurPc(pc + <u64>load<u16>(rec, 6));
-            storeSlow(va, size, v);
+            storeSlow(va, 8, load<u64>(R + rs2));
+            if (fault) { trapped = true; break; }
+          }
+          break;
+        }
+        case G.OP_SW: {
+          const va = load<u64>(R + rs1) + imm;
+          const e = tlbW + ((<usize>(va >> 12) & (TLB_ENTRIES - 1)) * TLB_ENTRY_SIZE);
+          if (load<u64>(e) == (va & 0xfffffffffffff003)) store<u32>(<usize>(va + load<u64>(e, 8)), <u32>load<u64>(R + rs2));
+          else {
+            setCurPc(pc + <u64>load<u16>(rec, 6));
+            storeSlow(va, 4, load<u64>(R + rs2));
+            if (fault) { trapped = true; break; }
+          }
+          break;
+        }
+        case G.OP_SH: {
+          const va = load<u64>(R + rs1) + imm;
+          const e = tlbW + ((<usize>(va >> 12) & (TLB_ENTRIES - 1)) * TLB_ENTRY_SIZE);
+          if (load<u64>(e) == (va & 0xfffffffffffff001)) store<u16>(<usize>(va + load<u64>(e, 8)), <u16>load<u64>(R + rs2));
+          else {
+            setCurPc(pc + <u64>load<u16>(rec, 6));
+            storeSlow(va, 2, load<u64>(R + rs2));
+            if (fault) { trapped = true; break; }
+          }
+          break;
+        }
+        case G.OP_SB: {
+          const va = load<u64>(R + rs1) + imm;
+          const e = tlbW + ((<usize>(va >> 12) & (TLB_ENTRIES - 1)) * TLB_ENTRY_SIZE);
+          if (load<u64>(e) == (va & 0xfffffffffffff000)) store<u8>(<usize>(va + load<u64>(e, 8)), <u8>load<u64>(R + rs2));
+          else {
+            setCurPc(pc + <u64>load<u16>(rec, 6));
+            storeSlow(va, 1, load<u64>(R + rs2));
             if (fault) { trapped = true; break; }
           }
           break;
