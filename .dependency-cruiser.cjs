@@ -33,17 +33,18 @@ const ROOMS = {
   devices: { may: ['base', 'memory', 'bus', 'snapshot'] },
   backends: { may: ['base'], extra: ['^src/devices/[^/]+/backend\\.ts$', '^src/devices/[^/]+/[^/]+/backend\\.ts$'] },
   boot: { may: ['base', 'memory'] },
-  // Host-side guest-image tooling (disk images, downloads): pure host code.
-  images: { may: ['base'] },
+  // Host-side guest-image tooling (disk images, downloads): pure host code. It may use the
+  // block backends (qcow2 writer) to create and convert disk images; see ADR 0002.
+  images: { may: ['base', 'backends'] },
   'machine/virt': { may: ['base', 'layout', 'memory', 'bus', 'devices', 'backends', 'fdt', 'boot', 'cpu/host', 'cpu/jit', 'snapshot'] },
   snapshot: { may: ['base'] },
   migration: { may: ['base', 'snapshot', 'memory'] },
   vm: { may: ['base', 'api', 'machine/virt', 'cpu/host', 'boot', 'memory', 'snapshot', 'migration'] },
   api: { may: ['base'] },
   daemon: { may: ['base', 'api', 'vm'] },
-  // For now the CLI runs VMs in-process through vm/. When the daemon and its API exist,
-  // the CLI becomes an API client and loses vm, images and boot.
-  cli: { may: ['base', 'api', 'vm', 'images', 'boot'] },
+  // `hv run` still runs a VM in-process through vm/; the VM commands (src/cli/vm.ts) are API
+  // clients; `hv daemon` (src/cli/daemon.ts) starts the daemon in the foreground, hence daemon.
+  cli: { may: ['base', 'api', 'vm', 'images', 'boot', 'daemon'] },
   web: { may: ['api'] },
   cluster: { may: ['base', 'api'] },
 };

@@ -10,6 +10,7 @@ ensureDebianPackages([
   ['xz', 'xz-utils'],
   ['dpkg-deb', 'dpkg'],
   ['e2fsck', 'e2fsprogs'],
+  ['qemu-img', 'qemu-utils'], // qcow2 tests check hv's images with qemu-img and make test images with qemu-io
   ['dtc', 'device-tree-compiler'],
   ['qemu-system-riscv64', 'qemu-system-misc'],
   ['qemu-riscv64', 'qemu-user'], // FPU differential test (tests/fpu) runs a riscv64 Linux binary

@@ -1,6 +1,7 @@
 /** `hv image pull|ls`: guest images from Debian's riscv64 packages, cached under ~/.cache/hv. */
 import type { Command } from 'commander';
 import { pullDefaultImage, listImages, consoleProgress, formatPullSummary } from '../images/index.js';
+import { diskImageCommands } from './image-disk.js';
 
 export function imageCommands(program: Command): void {
   const image = program.command('image').description('manage guest images (Debian trixie riscv64)');
@@ -23,4 +24,5 @@ export function imageCommands(program: Command): void {
       const w = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
       for (const r of [head, ...rows]) process.stdout.write(r.map((v, c) => v.padEnd(w[c]!)).join('  ').trimEnd() + '\n');
     });
+  diskImageCommands(image);
 }

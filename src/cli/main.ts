@@ -3,6 +3,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { isUserError } from '../base/errors.js';
 import { runCommand, type RunFlags } from './run.js';
 import { imageCommands } from './image.js';
+import { vmCommands } from './vm.js';
+import { daemonCommand } from './daemon.js';
 
 /** Usage errors are one line on stderr (then status 2), like every other bad-input message; the help is one flag away. */
 function oneLineErrors(help: string): { outputError: (str: string, write: (s: string) => void) => void } {
@@ -27,12 +29,18 @@ program.command('run')
   .option('--dtb-out <file>', 'write the generated device tree blob to a file')
   .option('--timeout <seconds>', 'end the run (status 124) if the guest is still running after this long')
   .option('--no-reboot', 'exit instead of resetting when the guest reboots')
+  .option('--rng', 'add a virtio-rng device fed by the host\'s random generator')
+  .option('--drive <spec>', 'add a virtio-blk disk (repeatable; first = /dev/vda): file=PATH[,format=raw|qcow2][,readonly=on][,id=NAME][,serial=S]', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+  .option('--net <spec>', 'add a virtio-net NIC (repeatable): user[,hostfwd=tcp:127.0.0.1:HOSTPORT-:GUESTPORT][,mac=…] (NAT through passt) or switch=NAME[,mac=…] (host-local switch shared with other VMs)', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+  .option('--balloon', 'add a virtio-balloon device (memory the guest gives back is returned to the host)')
   .configureOutput(oneLineErrors('hv run --help'))
   .action(async (opts: RunFlags) => {
     process.exitCode = await runCommand(opts);
   });
 
 imageCommands(program);
+vmCommands(program);
+daemonCommand(program);
 
 function exit(code: number): void {
   process.stdout.write('', () => process.exit(code));

@@ -7,6 +7,10 @@ import { VirtMachine } from '../machine/virt/machine.js';
 import type { BootFile, BootPayload } from '../machine/virt/boot.js';
 import { runMachine } from '../vm/runner.js';
 import { attachConsole } from './console.js';
+import { parseNetSpecs } from './net-spec.js';
+import { parseDriveSpecs } from './drive-spec.js';
+import { openDisks, closeDisks, type Disk } from '../machine/virt/disks.js';
+import { openNics, closeNics } from '../machine/virt/net.js';
 import { defaultImagePaths, pullDefaultImage, consoleProgress } from '../images/index.js';
 
 export interface RunFlags {
@@ -19,6 +23,12 @@ export interface RunFlags {
   dtbOut?: string;
   timeout?: string;
   reboot?: boolean; // commander: --no-reboot sets reboot=false
+  rng?: boolean;
+  balloon?: boolean;
+  /** --net values (repeatable): user[,hostfwd=…][,mac=…] or switch=NAME[,mac=…]. */
+  net?: string[];
+  /** --drive values (repeatable): file=PATH[,format=raw|qcow2][,readonly=on][,id=…][,serial=…]. */
+  drive?: string[];
 }
 
 const MAX_CPUS = 8;
@@ -108,17 +118,38 @@ export async function runCommand(f: RunFlags): Promise<number> {
   const timeoutMs = parseTimeout(f.timeout);
   // Every flag is checked before anything is read or pulled.
   const memory = f.memory !== undefined ? parseMemory(f.memory) : undefined;
+  const netSpecs = parseNetSpecs(f.net);
+  const driveSpecs = parseDriveSpecs(f.drive);
   const { payload, defaultMemory } = await payloadFromFlags(f);
   const ramSize = memory ?? defaultMemory;
+  // NIC backends start before the console takes the terminal, so their errors print plainly.
+  // Disks open (and are validated) before anything else starts: a bad image is a plain one-line error.
+  const disks: Disk[] = await openDisks(driveSpecs, (line) => process.stderr.write(`hv: warning: ${line}\n`));
+  let nics;
+  try {
+    nics = await openNics(netSpecs, (line) => process.stderr.write(`hv: ${line}\n`));
+  } catch (e) {
+    await closeDisks(disks);
+    throw e;
+  }
   let machine: VirtMachine | undefined;
   let quit = false;
   const wakeup = { wake: (): void => {} };
   const con = attachConsole((bytes) => { machine?.input(bytes); wakeup.wake(); }, () => { quit = true; wakeup.wake(); });
+  // SIGTERM/SIGHUP end the run cleanly, so disk images are written back and synced.
+  const onSignal = (): void => { quit = true; wakeup.wake(); };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
   try {
     machine = new VirtMachine({
       ramSize, harts: cpus, boot: payload,
       console: { write: (b) => con.write(b) },
       log: (line) => process.stderr.write(`hv: ${line}\n`),
+      wake: () => wakeup.wake(),
+      ...(f.rng ? { rng: true } : {}),
+      ...(f.balloon ? { balloon: true } : {}),
+      ...(nics.length ? { nics } : {}),
+      ...(disks.length ? { disks } : {}),
     });
     if (f.dtbOut !== undefined) {
       try { writeFileSync(f.dtbOut, machine.dtb); } catch (e) { throw new UserError(`cannot write --dtb-out ${f.dtbOut}: ${(e as Error).message}`); }
@@ -143,5 +174,10 @@ export async function runCommand(f: RunFlags): Promise<number> {
     }
   } finally {
     con.close();
+    closeNics(nics);
+    process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
+    // qcow2 metadata is written back and every image synced before hv exits.
+    await closeDisks(disks, (line) => process.stderr.write(`hv: ${line}\n`));
   }
 }

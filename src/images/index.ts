@@ -11,3 +11,5 @@ export { buildInitramfs, BOOT_MARKER, DEFAULT_MODULES, type InitramfsOptions } f
 export { consoleProgress, formatPullSummary } from './progress.js';
 export { AptNotFoundError, AptSignatureError } from './apt.js';
 export { MissingToolError } from './util.js';
+export { createImage, probeFormat, DISK_FORMATS, type DiskFormat, type CreatedImage } from './disk.js';
+export { buildRootfs, DEFAULT_ROOTFS_PACKAGES, DEFAULT_ROOTFS_SIZE, ROOTFS_MARKER, type BuildRootfsResult } from './rootfs.js';

@@ -20,11 +20,24 @@ export interface RunOptions {
   wakeup?: { wake: () => void };
   /** Polled between slices; true ends the run with { kind: 'stopped' }. */
   shouldStop?: () => boolean;
+  /**
+   * Called before every round of slices; a returned promise is awaited first (pause, CPU-limit duty cycle,
+   * host commands such as reboot that must run between slices). See src/vm/vm-main.ts.
+   */
+  gate?: () => Promise<void> | undefined;
 }
 
 export type RunResult = MachineEvent | { kind: 'timeout' } | { kind: 'stopped' };
 
 const DEFAULT_SLICE = 200_000;
+/**
+ * Cross-hart wakeups (IPIs): the sender often spins until the target answers (OpenSBI's remote fences wait
+ * for every target hart; Linux's smp_call_function waits for the callee), but on this one thread the target
+ * runs only after the sender's slice ends, so every such round trip burnt a whole slice (an idle 2-hart guest
+ * on OpenSBI used 7-20 % of a core). For a while after a hart wakes another, slices are short.
+ */
+const IPI_SLICE = 10_000;
+const IPI_SLICE_MS = 20;
 
 /** Runs until the machine powers off, fails, times out or is stopped. */
 export async function runMachine(m: RunnableMachine, opts: RunOptions = {}): Promise<RunResult> {
@@ -34,16 +47,24 @@ export async function runMachine(m: RunnableMachine, opts: RunOptions = {}): Pro
   let wakeResolve: (() => void) | undefined;
   if (opts.wakeup) opts.wakeup.wake = () => { const r = wakeResolve; wakeResolve = undefined; r?.(); };
   let lastYield = performance.now();
+  let shortSlicesUntil = 0;
   for (;;) {
+    const g = opts.gate?.();
+    if (g !== undefined) { await g; lastYield = performance.now(); }
     let anyRan = false;
     for (let h = 0; h < m.harts; h++) {
       if (!m.isRunnable(h)) continue;
       const core = m.core;
       if (core.isWaiting(h) && !core.hasWakeup(h)) continue;
       anyRan = true;
-      const r = core.run(h, slice);
+      let quiet = 0; // other harts with no pending wakeup before this slice
+      if (m.harts > 1) for (let o = 0; o < m.harts; o++) if (o !== h && !core.hasWakeup(o)) quiet |= 1 << o;
+      const r = core.run(h, performance.now() < shortSlicesUntil ? Math.min(slice, IPI_SLICE) : slice);
       if (r === ExitReason.Sbi) m.handleSbi(h);
       else if (r === ExitReason.Request) { core.clearExitRequest(); m.onExitRequest(); }
+      for (let o = 0; quiet !== 0 && o < m.harts; o++) {
+        if ((quiet >> o) & 1 && core.hasWakeup(o)) { shortSlicesUntil = performance.now() + IPI_SLICE_MS; break; }
+      }
       m.tick();
       const ev = m.takeEvent();
       if (ev !== undefined) {
@@ -59,7 +80,8 @@ export async function runMachine(m: RunnableMachine, opts: RunOptions = {}): Pro
     for (let h = 0; h < m.harts; h++) {
       if (m.isRunnable(h) && (!m.core.isWaiting(h) || m.core.hasWakeup(h))) { allWaiting = false; break; }
     }
-    if (allWaiting || !anyRan) {
+    // Not `|| !anyRan`: a timer that fired in the tick above has just woken a hart, which must run now.
+    if (allWaiting) {
       // Idle: sleep until the next timer deadline, an I/O wakeup, or the run deadline.
       const next = Math.min(m.nextDeadlineMs() ?? Infinity, deadline, now + 1000);
       const ms = Math.max(0, next - now);

@@ -78,12 +78,17 @@ export class HvConsole {
 
   /** Starts `node bin/hv.js <args>` with piped stdio. */
   static spawn(args: readonly string[], opts: { env?: NodeJS.ProcessEnv } = {}): HvConsole {
-    const child = spawn(process.execPath, [HV_BIN, ...args], {
+    return HvConsole.spawnCommand(process.execPath, [HV_BIN, ...args], opts);
+  }
+
+  /** Starts any console program the same way (the boot benchmark drives qemu-system-riscv64 with it). */
+  static spawnCommand(command: string, args: readonly string[], opts: { env?: NodeJS.ProcessEnv } = {}): HvConsole {
+    const child = spawn(command, args, {
       cwd: projectRoot(),
       stdio: ['pipe', 'pipe', 'pipe'],
       env: opts.env ?? process.env,
     });
-    return new HvConsole(child, args);
+    return new HvConsole(child, command === process.execPath ? ['hv', ...args.slice(1)] : [command, ...args]);
   }
 
   get pid(): number { return this.child.pid ?? -1; }
@@ -97,7 +102,7 @@ export class HvConsole {
   transcript(): string {
     const st = this.status ? `exit code ${this.status.code} signal ${this.status.signal}` : 'still running';
     return [
-      `---- hv ${this.args.join(' ')} (${st}, ${(this.elapsedMs() / 1000).toFixed(1)} s) ----`,
+      `---- ${this.args.join(' ')} (${st}, ${(this.elapsedMs() / 1000).toFixed(1)} s) ----`,
       `---- sent: ${JSON.stringify(this.sent)}`,
       '---- console (stdout) ----', this.out,
       '---- stderr ----', this.err,

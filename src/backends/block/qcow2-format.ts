@@ -111,13 +111,15 @@ export function parseQcow2Header(head: Uint8Array, fileSize: number, name: strin
   if (head.length < 4 || fileSize < 4) bad(`not a qcow2 image (file is only ${fileSize} bytes)`);
   const dv = new DataView(head.buffer, head.byteOffset, head.byteLength);
   if (dv.getUint32(0, false) !== QCOW2_MAGIC) bad('not a qcow2 image (bad magic)');
-  if (head.length < QCOW2_V2_HEADER_LENGTH) corrupt(`truncated header (${head.length} bytes)`);
+  if (head.length < QCOW2_V2_HEADER_LENGTH) bad(`truncated qcow2 image (${head.length} bytes, shorter than a header)`);
   const version = dv.getUint32(4, false);
   if (version !== 2 && version !== 3) bad(`unsupported qcow2 version ${version} (hv reads versions 2 and 3)`);
 
   const clusterBits = dv.getUint32(20, false);
   if (clusterBits < MIN_CLUSTER_BITS || clusterBits > MAX_CLUSTER_BITS) corrupt(`cluster_bits ${clusterBits} outside ${MIN_CLUSTER_BITS}..${MAX_CLUSTER_BITS}`);
   const clusterSize = 1 << clusterBits;
+  // Every table lives in a later cluster, so a real image is longer than its first cluster.
+  if (fileSize <= clusterSize) bad(`truncated qcow2 image (${fileSize} bytes, no more than its first cluster)`);
   if (head.length < Math.min(clusterSize, fileSize)) throw new Error('parseQcow2Header: head must hold the first cluster');
 
   let headerLength = QCOW2_V2_HEADER_LENGTH;
@@ -125,7 +127,7 @@ export function parseQcow2Header(head: Uint8Array, fileSize: number, name: strin
   let refcountOrder = 4;
   let compressionType = 0;
   if (version === 3) {
-    if (head.length < QCOW2_V3_MIN_HEADER_LENGTH) corrupt('truncated version 3 header');
+    if (head.length < QCOW2_V3_MIN_HEADER_LENGTH) bad(`truncated qcow2 image (${head.length} bytes, shorter than a version 3 header)`);
     headerLength = dv.getUint32(100, false);
     if (headerLength < QCOW2_V3_MIN_HEADER_LENGTH) corrupt(`header_length ${headerLength} is below ${QCOW2_V3_MIN_HEADER_LENGTH}`);
     if (headerLength % 8 !== 0) corrupt(`header_length ${headerLength} is not a multiple of 8`);
@@ -143,7 +145,8 @@ export function parseQcow2Header(head: Uint8Array, fileSize: number, name: strin
   const backingFileSize = dv.getUint32(16, false);
   const featureNames = new Map<string, string>();
   let backingFormat: string | undefined;
-  const extLimit = backingFileOffsetBig !== 0n && backingFileOffsetBig < BigInt(clusterSize) ? Number(backingFileOffsetBig) : Math.min(clusterSize, head.length);
+  const areaEnd = Math.min(clusterSize, head.length);
+  const extLimit = backingFileOffsetBig !== 0n && backingFileOffsetBig < BigInt(areaEnd) ? Number(backingFileOffsetBig) : areaEnd;
   let p = headerLength;
   const seen = new Set<number>();
   let extensionsEnd = p;
@@ -258,7 +261,7 @@ export function parseQcow2Header(head: Uint8Array, fileSize: number, name: strin
   }
 
   return {
-    version, backingFileOffset, backingFileSize: backingFile !== undefined ? backingFileSize : 0, clusterBits, clusterSize, size, cryptMethod,
+    version: version as 2 | 3, backingFileOffset, backingFileSize: backingFile !== undefined ? backingFileSize : 0, clusterBits, clusterSize, size, cryptMethod,
     l1Size, l1TableOffset, refcountTableOffset, refcountTableClusters, nbSnapshots, snapshotsOffset,
     incompatibleFeatures, compatibleFeatures, autoclearFeatures, refcountOrder, headerLength, compressionType,
     ...(backingFile !== undefined ? { backingFile } : {}),
@@ -281,7 +284,7 @@ export const LO_ZERO = 1;
 export function entryOffset(b: Uint8Array, off: number): number {
   const hi = (b[off]! << 24 | b[off + 1]! << 16 | b[off + 2]! << 8 | b[off + 3]!) >>> 0;
   const lo = (b[off + 4]! << 24 | b[off + 5]! << 16 | b[off + 6]! << 8 | b[off + 7]!) >>> 0;
-  return (hi & 0x00ffffff) * 0x1_0000_0000 + (lo & ~0x1ff >>> 0);
+  return (hi & 0x00ffffff) * 0x1_0000_0000 + ((lo & 0xfffffe00) >>> 0);
 }
 
 export function readHi(b: Uint8Array, off: number): number {

@@ -39,6 +39,7 @@ function findFallocate(): Promise<string | null> {
 
 export class RawBackend implements BlockBackend {
   readonly canWriteZeroes = true;
+  readonly discardAlignment = 4096;
   readonly description: string;
   private closed = false;
   /** Hole punches run one at a time. */

@@ -89,6 +89,8 @@ export class VirtioMmio implements MmioDevice {
   private intStatus = 0;
   private generation = 0;
   private queues: QueueRegs[];
+  /** Queues kicked after QueueReady but before DRIVER_OK: delivered right after activation. */
+  private earlyKicks = new Set<number>();
   /** Number of DEVICE_NEEDS_RESET events (metric). */
   needsResetCount = 0;
   /** Number of device resets (metric). */
@@ -177,6 +179,7 @@ export class VirtioMmio implements MmioDevice {
     this.resetCount++;
     for (const q of this.queues) q.live?.kill();
     this.queues = this.maxSizes.map(() => this.freshQueue());
+    this.earlyKicks.clear();
     this.status = 0;
     this.devFeatSel = 0;
     this.drvFeatSel = 0;
@@ -316,6 +319,13 @@ export class VirtioMmio implements MmioDevice {
 
   private writeNotify(v: number): void {
     // Without VIRTIO_F_NOTIFICATION_DATA the value is the queue index (§4.2.2).
+    if (!this.running && (this.status & STATUS_FEATURES_OK) && !(this.status & (STATUS_DEVICE_NEEDS_RESET | STATUS_FAILED)) &&
+        this.queues[v]?.ready === true) {
+      // §3.1.1 forbids kicks before DRIVER_OK, but Linux's virtio-balloon kicks its stats queue during
+      // probe (QEMU serves such kicks): remember it and deliver it once the device is live.
+      this.earlyKicks.add(v);
+      return;
+    }
     if (!this.running) {
       if (!(this.status & (STATUS_DEVICE_NEEDS_RESET | STATUS_FAILED))) this.errors.report('state', `QueueNotify(${v}) before DRIVER_OK`);
       return;
@@ -364,6 +374,9 @@ export class VirtioMmio implements MmioDevice {
     if (set & STATUS_DRIVER_OK) {
       const qs: (VirtQueue | undefined)[] = this.queues.map((q) => q.live);
       this.call('activate', () => this.device.activate(qs, this.negotiated));
+      const early = [...this.earlyKicks];
+      this.earlyKicks.clear();
+      for (const i of early) if (this.running && this.queues[i]?.ready) this.call(`notify(${i})`, () => this.device.notify(i));
     }
   }
 

@@ -49,8 +49,6 @@ class RingError extends Error {
   constructor(readonly kind: string, detail: string) { super(detail); }
 }
 
-const MAX_SAFE = Number.MAX_SAFE_INTEGER;
-
 /** Checks a queue layout against RAM and alignment (§2.7: desc 16, avail 2, used 4); returns an error text or undefined. */
 export function checkLayout(mem: GuestMemory, l: QueueLayout, maxSize: number): string | undefined {
   const n = l.size;
@@ -226,28 +224,29 @@ export class SplitQueue implements VirtQueue {
         throw new RingError('chain-too-long', `descriptor chain at ${head} is longer than ${inIndirect ? 'its indirect table' : 'the queue'} (${tableSize}): a loop?`);
       }
       const d = table + 16 * idx;
-      const addr64 = mem.read64(d);
+      // addr as two halves: no BigInt on the hot path; above 2^53 it cannot be RAM anyway.
+      const lo = mem.read32(d), hi = mem.read32(d + 4);
+      const addr = hi < 0x20_0000 ? hi * 0x1_0000_0000 + lo : -1;
       const len = mem.read32(d + 8);
       const flags = mem.read16(d + 12);
       const next = mem.read16(d + 14);
+      const where = (): string => `0x${(BigInt(hi) << 32n | BigInt(lo)).toString(16)}+${len}`;
       if (flags & VIRTQ_DESC_F_INDIRECT) {
         if (!this.indirect) throw new RingError('indirect-not-negotiated', 'indirect descriptor without VIRTIO_F_RING_INDIRECT_DESC');
         if (inIndirect) throw new RingError('nested-indirect', 'indirect descriptor inside an indirect table');
         if (flags & VIRTQ_DESC_F_NEXT) throw new RingError('indirect-next', 'descriptor has both INDIRECT and NEXT');
         if (len === 0 || len % 16 !== 0) throw new RingError('bad-indirect-len', `indirect table length ${len} is not a non-zero multiple of 16`);
         if (len / 16 > VIRTQ_MAX_INDIRECT) throw new RingError('bad-indirect-len', `indirect table of ${len / 16} entries (max ${VIRTQ_MAX_INDIRECT})`);
-        const ta = addr64 > BigInt(MAX_SAFE) ? -1 : Number(addr64);
-        if (!mem.isRam(ta, len)) throw new RingError('buffer-outside-ram', `indirect table 0x${addr64.toString(16)}+${len} is outside RAM`);
-        table = ta; tableSize = len / 16; inIndirect = true; idx = 0; count = 0;
+        if (!mem.isRam(addr, len)) throw new RingError('buffer-outside-ram', `indirect table ${where()} is outside RAM`);
+        table = addr; tableSize = len / 16; inIndirect = true; idx = 0; count = 0;
         continue;
       }
       if (len > 0) {
-        const a = addr64 > BigInt(MAX_SAFE) ? -1 : Number(addr64);
-        if (!mem.isRam(a, len)) throw new RingError('buffer-outside-ram', `buffer 0x${addr64.toString(16)}+${len} is outside RAM`);
-        if (flags & VIRTQ_DESC_F_WRITE) { writable.push({ addr: a, len }); wlen += len; }
+        if (!mem.isRam(addr, len)) throw new RingError('buffer-outside-ram', `buffer ${where()} is outside RAM`);
+        if (flags & VIRTQ_DESC_F_WRITE) { writable.push({ addr, len }); wlen += len; }
         else {
           if (writable.length > 0) throw new RingError('bad-direction', 'device-readable descriptor after a device-writable one');
-          readable.push({ addr: a, len }); rlen += len;
+          readable.push({ addr, len }); rlen += len;
         }
       } else if (!(flags & VIRTQ_DESC_F_WRITE) && writable.length > 0) {
         throw new RingError('bad-direction', 'device-readable descriptor after a device-writable one');

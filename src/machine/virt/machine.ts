@@ -13,6 +13,14 @@ import { GoldfishRtc } from '../../devices/goldfish-rtc/device.js';
 import { Syscon } from '../../devices/syscon/device.js';
 import { VirtioMmio } from '../../devices/virtio/mmio.js';
 import type { VirtioDevice } from '../../devices/virtio/device.js';
+import { VirtioRng } from '../../devices/virtio/rng/device.js';
+import { VirtioBalloon } from '../../devices/virtio/balloon/device.js';
+import { VirtioNet } from '../../devices/virtio/net/device.js';
+import { VirtioBlk } from '../../devices/virtio/blk/device.js';
+import type { Disk } from './disks.js';
+import type { Nic } from './net.js';
+import { hostEntropy } from '../../backends/entropy.js';
+import { hostPageReclaimer } from '../../backends/page-reclaim.js';
 import { VIRT_MEMMAP, VIRT_PLIC, VIRTIO_COUNT, virtioSlot } from './memmap.js';
 import { buildVirtDtb } from './fdt.js';
 import { Sbi, HartState, type SbiHost } from './sbi.js';
@@ -36,11 +44,22 @@ export interface VirtConfig {
    * next free slot in order). See src/devices/virtio/README.md.
    */
   virtio?: readonly VirtioAttachment[];
+  /** Add a virtio-rng fed by the host CSPRNG (QEMU -device virtio-rng-device). */
+  rng?: boolean;
+  /**
+   * Add a virtio-balloon whose freed pages go back to the host (QEMU -device virtio-balloon-device);
+   * an object selects the offered features (all on by default).
+   */
+  balloon?: boolean | { reporting?: boolean; stats?: boolean; deflateOnOom?: boolean };
   /**
    * Called when a device raises an interrupt from outside the run loop (asynchronous I/O
    * completion), so a sleeping run loop can be woken (runner's `wakeup.wake`).
    */
   wake?: () => void;
+  /** NICs (opened by openNics in ./net.ts): one virtio-net device each, in order (eth0, eth1, …). */
+  nics?: readonly Nic[];
+  /** Disks (opened by openDisks in ./disks.ts): one virtio-blk device each, first on the lowest slots (vda, vdb, …). */
+  disks?: readonly Disk[];
 }
 
 /** One virtio device to attach to the board. */
@@ -61,6 +80,12 @@ export class VirtMachine implements RunnableMachine, SbiHost {
   readonly rtc: GoldfishRtc;
   /** virtio-mmio transports, in the order of cfg.virtio. */
   readonly virtio: VirtioMmio[] = [];
+  /** The balloon, when cfg.balloon is set: host API setTarget(pages) / actual / requestStats(). */
+  readonly balloon: VirtioBalloon | undefined;
+  /** The virtio-net devices, one per cfg.nics entry. */
+  readonly nics: VirtioNet[] = [];
+  /** The virtio-blk devices, one per cfg.disks entry. */
+  readonly disks: VirtioBlk[] = [];
   readonly dtb: Uint8Array;
   readonly plan: BootPlan;
   hartState: HartState[];
@@ -106,7 +131,25 @@ export class VirtMachine implements RunnableMachine, SbiHost {
     this.bus.add(m.clint.base, m.clint.size, this.clint);
     this.bus.add(m.plic.base, m.plic.size, this.plic);
     this.bus.add(m.uart0.base, m.uart0.size, this.uart);
-    const virtioSlots = this.attachVirtio(cfg.virtio ?? []);
+    const virtioList = [...(cfg.virtio ?? [])];
+    for (const [i, disk] of (cfg.disks ?? []).entries()) {
+      const dev = new VirtioBlk({ backend: disk.backend, name: `virtio-blk${i} (${disk.id})` });
+      this.disks.push(dev);
+      virtioList.push({ device: dev });
+    }
+    for (const [i, nic] of (cfg.nics ?? []).entries()) {
+      const dev = new VirtioNet({ backend: nic.backend, mac: nic.mac, name: `virtio-net${i}`, ...(process.env['HVX_NOCSUM'] ? { checksumOffload: false } : {}), ...(process.env['HVX_NOMRG'] ? { mergeableRx: false } : {}) }); // HVX-TEMP
+      this.nics.push(dev);
+      virtioList.push({ device: dev });
+    }
+    if (cfg.rng) virtioList.push({ device: new VirtioRng({ source: hostEntropy() }) });
+    if (cfg.balloon) {
+      const reclaimer = hostPageReclaimer();
+      if (!reclaimer.reclaims) log?.(`virtio-balloon: ${reclaimer.description}`);
+      this.balloon = new VirtioBalloon({ reclaimer, ...(typeof cfg.balloon === 'object' ? cfg.balloon : {}) });
+      virtioList.push({ device: this.balloon });
+    }
+    const virtioSlots = this.attachVirtio(virtioList);
     this.sbiTimer = new Array<bigint | undefined>(cfg.harts).fill(undefined);
     this.hartState = new Array<HartState>(cfg.harts).fill(HartState.Started);
     this.sbi = new Sbi(this);

@@ -193,6 +193,9 @@ export class Sbi {
     c.set64(t, L.HART_MEDELEG, 0xb1ffn);
     c.set64(t, L.HART_MIDELEG, 0x222n);
     c.set64(t, L.HART_MCOUNTEREN, 0xffff_ffffn);
+    // time readable from U-mode too: Linux's vDSO clock_gettime reads it (rdtime). With OpenSBI, Linux's SBI PMU
+    // driver sets scounteren.TM; hv's SBI has no PMU extension, so without this udhcpc & co die of SIGILL.
+    c.set64(t, L.HART_SCOUNTEREN, 0x2n);
     c.set64(t, L.HART_MSTATUS, (2n << 32n) | (2n << 34n));
     // PMP: one NAPOT entry covering all of memory with RWX, as firmware does (without an active entry,
     // S-mode may access nothing: privileged ISA §3.7.1).

@@ -18,8 +18,9 @@
  * - Config: num_pages (target, set by the host: `setTarget`) and actual (written by the driver).
  *
  * Threat model: PFN lists come from the guest: PFNs outside RAM are counted and skipped; one
- * request handles at most its buffer (≤ 1 MiB of PFNs) and every list walk is bounded by it.
- * Stats entries are read from a bounded buffer (≤ 64 entries).
+ * request handles at most MAX_PFNS_PER_REQUEST PFNs (sorted and de-duplicated, so a list repeating
+ * one page costs one discard) and one report at most MAX_REPORT_BYTES, so the host work per kick is
+ * bounded by queue size × those caps. Stats entries are read from a bounded buffer (≤ 64 entries).
  */
 import {
   type VirtioDevice, type VirtioContext, type VirtQueue, type DescriptorChain, ConfigSpace,
@@ -63,8 +64,13 @@ export interface BalloonMetrics {
   badPfns: number;
 }
 
-/** Largest PFN buffer read per request (Linux sends ≤ 256 PFNs = 1 KiB). */
-const MAX_PFN_BYTES = 1 << 20;
+/**
+ * Most PFNs handled per inflate/deflate request (Linux sends ≤ VIRTIO_BALLOON_ARRAY_PFNS_MAX = 256);
+ * more are counted and ignored, so one kick costs at most queue size × this many page discards.
+ */
+export const MAX_PFNS_PER_REQUEST = 512;
+/** Most bytes discarded per free-page report (Linux: ≤ 32 chunks of ≤ 4 MiB). */
+export const MAX_REPORT_BYTES = 128 * 1024 * 1024;
 /** Largest stats buffer parsed. */
 const MAX_STATS = 64;
 
@@ -185,27 +191,33 @@ export class VirtioBalloon implements VirtioDevice {
   private drainPfns(q: VirtQueue | undefined, inflate: boolean): void {
     if (q === undefined) return;
     for (let c = q.pop(); c !== undefined; c = q.pop()) {
-      const n = Math.min(c.readableLength, MAX_PFN_BYTES) & ~3;
       if (c.readableLength & 3) this.ctx.errors.report('bad-pfn-list', `PFN list of ${c.readableLength} bytes is not a multiple of 4`);
+      if (c.readableLength > 4 * MAX_PFNS_PER_REQUEST) this.ctx.errors.report('pfn-list-too-long', `PFN list of ${c.readableLength / 4} entries; only the first ${MAX_PFNS_PER_REQUEST} are used`);
+      const n = Math.min(c.readableLength, 4 * MAX_PFNS_PER_REQUEST) & ~3;
       const bytes = c.read(0, n);
-      const pfns = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      const pfns = new Uint32Array(n / 4);
+      const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      for (let i = 0; i < pfns.length; i++) pfns[i] = dv.getUint32(4 * i, true);
       if (inflate) this.inflate(pfns);
-      else this.metrics.deflatedPages += n / 4;
+      else this.metrics.deflatedPages += pfns.length;
       q.pushUsed(c, 0);
     }
     q.notify();
   }
 
-  private inflate(pfns: DataView): void {
+  private inflate(pfns: Uint32Array): void {
     const mem = this.ctx.mem;
-    const count = pfns.byteLength / 4;
+    // Sorted, so contiguous pages form one run and a repeated PFN is discarded once.
+    pfns.sort();
+    const count = pfns.length;
     let runStart = -1, runLen = 0;
     const flush = (): void => {
       if (runLen > 0) this.discard(runStart * B.BALLOON_PAGE, runLen * B.BALLOON_PAGE);
       runLen = 0;
     };
     for (let i = 0; i < count; i++) {
-      const pfn = pfns.getUint32(4 * i, true);
+      const pfn = pfns[i]!;
+      if (i > 0 && pfn === pfns[i - 1]) continue;
       const addr = pfn * B.BALLOON_PAGE;
       if (!mem.isRam(addr, B.BALLOON_PAGE)) {
         this.metrics.badPfns++;
@@ -258,11 +270,13 @@ export class VirtioBalloon implements VirtioDevice {
     if (q === undefined) return;
     const mem = this.ctx.mem;
     for (let c = q.pop(); c !== undefined; c = q.pop()) {
+      let budget = MAX_REPORT_BYTES;
       for (const s of c.writable) {
         // Only whole 4 KiB pages inside the buffer are discarded.
         const a = Math.ceil(s.addr / B.BALLOON_PAGE) * B.BALLOON_PAGE;
-        const e = Math.floor((s.addr + s.len) / B.BALLOON_PAGE) * B.BALLOON_PAGE;
+        const e = Math.min(Math.floor((s.addr + s.len) / B.BALLOON_PAGE) * B.BALLOON_PAGE, a + budget);
         if (e > a && mem.isRam(a, e - a)) {
+          budget -= e - a;
           this.discard(a, e - a);
           this.metrics.reportedBytes += e - a;
         }

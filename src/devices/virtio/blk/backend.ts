@@ -32,6 +32,8 @@ export interface BlockBackend {
   readonly canDiscard: boolean;
   /** WRITE_ZEROES is supported (the device advertises VIRTIO_BLK_F_WRITE_ZEROES). */
   readonly canWriteZeroes: boolean;
+  /** Granularity (bytes, a multiple of SECTOR_SIZE) at which DISCARD frees space (qcow2: its cluster size). */
+  readonly discardAlignment?: number;
   /** Short description for logs and errors, e.g. "disk.qcow2 (qcow2)". */
   readonly description: string;
 
