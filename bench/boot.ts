@@ -15,8 +15,8 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HvConsole, HV_BIN, projectRoot } from '../tests/boot/console.js';
-import { defaultImagePaths } from '../src/images/index.js';
+import { HvConsole } from '../tests/boot/console.js';
+import { consoleProgress, defaultImagePaths, pullDefaultImage } from '../src/images/index.js';
 import { median, report, table } from './report.js';
 
 const args = process.argv.slice(2);
@@ -52,14 +52,9 @@ if (withQemu && !haveQemu()) {
   if (!haveQemu()) { process.stderr.write(`bench boot: ${QEMU} not available (sudo apt-get install qemu-system-misc); hv only\n`); withQemu = false; }
 }
 
-let image = await defaultImagePaths();
-if (image === null) {
-  process.stderr.write('bench boot: pulling the default image (hv image pull)…\n');
-  const r = spawnSync(process.execPath, [HV_BIN, 'image', 'pull'], { cwd: projectRoot(), stdio: ['ignore', 2, 2] });
-  if (r.status !== 0) process.exit(1);
-  image = await defaultImagePaths();
-  if (image === null) process.exit(1);
-}
+// Pulls the image on first use; otherwise verifies it (and rebuilds a stale initramfs).
+const cached = (await defaultImagePaths()) !== null;
+const image = (await pullDefaultImage(cached ? {} : { onProgress: consoleProgress() })).info;
 const img = image;
 
 const hvArgs = (): string[] => [

@@ -1,5 +1,6 @@
 /**
- * `npm run bench:io [-- --mib N] [--runs N] [--no-qemu]`: guest I/O throughput, hv vs QEMU, in one invocation.
+ * `npm run bench:io [-- --mib N] [--runs N] [--no-qemu] [--only block,net]`: guest I/O throughput, hv vs QEMU,
+ * in one invocation.
  *
  * Block (virtio-blk): each emulator boots the default image (Debian kernel + hv initramfs, 512 MiB) with two
  * fresh disks of 1 GiB — a raw file and an empty qcow2 (both made by `hv image create`) — and the guest runs
@@ -8,8 +9,9 @@
  * on each disk; throughput is bytes / guest seconds around the dd (the guest's /proc/uptime; the guest clock
  * follows the host's in both emulators). QEMU: `qemu-system-riscv64 -M virt -m 512M -kernel <same vmlinux> -initrd
  * <same initramfs> -drive file=…,if=none,id=dN,format=… -device virtio-blk-device,drive=dN,serial=…` (virtio-
- * mmio, default cache=writeback, as hv). Disks are told apart in the guest by their serial number.
- * With --runs N (default 1) each test repeats N times in the same boot and the median counts.
+ * mmio, default cache=writeback, as hv). Disks are told apart in the guest by their serial number. Measuring
+ * starts once the guest is idle (see waitGuestIdle: module loading and crypto self-tests run on after boot).
+ * With --runs N (default 3) each test repeats N times in the same boot and the median counts.
  *
  * Output: JSON on stdout (bench/report.ts), a table on stderr, ratios hv/QEMU (higher is better for hv).
  *
@@ -62,7 +64,7 @@ const flag = (name: string, dflt: number): number => {
   return Number.isFinite(v) && v > 0 ? v : dflt;
 };
 const MIB = flag('--mib', 256);
-const RUNS = flag('--runs', 1);
+const RUNS = flag('--runs', 3);
 const MEMORY = '512M';
 const APPEND = 'console=ttyS0 earlycon=sbi root=none';
 const QEMU = 'qemu-system-riscv64';
@@ -103,6 +105,26 @@ async function ddRate(vm: HvConsole, cmd: string, bytes: number): Promise<number
   return bytes / 1048576 / Math.max(seconds, 0.01);
 }
 
+/**
+ * Waits until the guest is idle (≥ 95 % idle over one second, twice in a row): after the boot marker
+ * the guest still loads modules and runs crypto self-tests in the background for a while (seconds of
+ * emulated CPU), which would otherwise compete with the measurement — far longer in the slower emulator.
+ */
+export async function waitGuestIdle(vm: HvConsole, timeoutMs = 180_000): Promise<void> {
+  const t0 = Date.now();
+  let quiet = 0;
+  while (Date.now() - t0 < timeoutMs) {
+    const out = await vm.sh('head -1 /proc/stat; sleep 1; head -1 /proc/stat', 60_000);
+    const [a, b] = out.split('\n').filter((l) => l.startsWith('cpu ')).map((l) => l.trim().split(/\s+/).slice(1).map(Number));
+    if (!a || !b) throw new Error(`cannot read /proc/stat:\n${out}`);
+    const total = b.reduce((x, y) => x + y, 0) - a.reduce((x, y) => x + y, 0);
+    const idle = (b[3]! + (b[4] ?? 0)) - (a[3]! + (a[4] ?? 0));
+    quiet = total > 0 && idle / total >= 0.95 ? quiet + 1 : 0;
+    if (quiet >= 2) return;
+  }
+  log('the guest did not become idle; measuring anyway');
+}
+
 async function blockRun(emu: Emu): Promise<Record<Fmt, DiskResult>> {
   const files: Record<Fmt, string> = { raw: join(tmp, `${emu}.raw`), qcow2: join(tmp, `${emu}.qcow2`) };
   for (const f of FORMATS) {
@@ -120,6 +142,7 @@ async function blockRun(emu: Emu): Promise<Record<Fmt, DiskResult>> {
     ]);
   try {
     await vm.waitFor(/HV-BOOT-OK/, 300_000);
+    await waitGuestIdle(vm);
     const res = {} as Record<Fmt, DiskResult>;
     for (const f of FORMATS) {
       const dev = (await vm.sh(`for d in /sys/block/vd*; do [ "$(cat $d/serial 2>/dev/null)" = bench-${f} ] && echo /dev/\${d##*/}; done`)).trim();
@@ -179,6 +202,10 @@ for (const f of SECTION_FILES) {
   if (s) sections.push(s);
 }
 
+// --only NAME[,NAME…] runs just those sections (e.g. --only block).
+const onlyArg = args.indexOf('--only');
+const only = onlyArg >= 0 ? new Set((args[onlyArg + 1] ?? '').split(',')) : undefined;
+if (only) sections.splice(0, sections.length, ...sections.filter((s) => only.has(s.name)));
 const ctx: IoContext = { image: img, withQemu, runs: RUNS, args, tmp, log };
 const json: Record<string, unknown> = { bench: 'io', memory: MEMORY };
 const rows: (string | number)[][] = [];

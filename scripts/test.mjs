@@ -14,6 +14,7 @@ ensureDebianPackages([
   ['dtc', 'device-tree-compiler'],
   ['qemu-system-riscv64', 'qemu-system-misc'],
   ['qemu-riscv64', 'qemu-user'], // FPU differential test (tests/fpu) runs a riscv64 Linux binary
+  ['passt', 'passt'], // user-mode networking for tests/net (hv run --net user)
   // No command to probe for the static riscv64 libc, so this entry checks the file itself.
   ['riscv64-linux-gnu-gcc && test -e /usr/riscv64-linux-gnu/lib/libc.a', 'libc6-dev-riscv64-cross'],
 ], 'the test suite');

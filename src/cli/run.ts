@@ -2,15 +2,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { UserError } from '../base/errors.js';
 import { parseSize } from '../base/size.js';
-import { MAX_RAM_BYTES } from '../cpu/host/core.js';
-import { VirtMachine } from '../machine/virt/machine.js';
-import type { BootFile, BootPayload } from '../machine/virt/boot.js';
-import { runMachine } from '../vm/runner.js';
+import {
+  MAX_RAM_BYTES, VirtMachine, runMachine, openDisks, closeDisks, openNics, closeNics,
+  type BootFile, type BootPayload, type Disk,
+} from '../vm/local.js';
 import { attachConsole } from './console.js';
 import { parseNetSpecs } from './net-spec.js';
 import { parseDriveSpecs } from './drive-spec.js';
-import { openDisks, closeDisks, type Disk } from '../machine/virt/disks.js';
-import { openNics, closeNics } from '../machine/virt/net.js';
 import { defaultImagePaths, pullDefaultImage, consoleProgress } from '../images/index.js';
 
 export interface RunFlags {

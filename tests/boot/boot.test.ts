@@ -7,9 +7,8 @@
  */
 import { describe, test, before, after, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { HvConsole, HV_BIN, projectRoot } from './console.js';
-import { defaultImagePaths, type ImageInfo } from '../../src/images/index.js';
+import { HvConsole } from './console.js';
+import { consoleProgress, defaultImagePaths, pullDefaultImage, type ImageInfo } from '../../src/images/index.js';
 
 const MARKER = /HV-BOOT-OK/;
 /** Generous: two boots share the 2 cores with the rest of the test suite. */
@@ -53,16 +52,12 @@ const isoDay = (t: number): string => new Date(t).toISOString().slice(0, 10);
 
 describe('Linux boot: Debian kernel + hv initramfs', { concurrency: 2 }, () => {
   before(async () => {
-    let img = await defaultImagePaths();
-    if (img === null) {
-      // First use on this machine: pull the image (progress goes to the test log).
-      const r = spawnSync(process.execPath, [HV_BIN, 'image', 'pull'], { cwd: projectRoot(), stdio: ['ignore', 'inherit', 'inherit'], timeout: 900_000 });
-      assert.equal(r.status, 0, '`hv image pull` failed');
-      img = await defaultImagePaths();
-    }
-    assert.ok(img, 'the default image is cached after `hv image pull`');
-    image = img;
-  });
+    // Pulls the image on first use (progress on stderr); otherwise verifies the cache and rebuilds the
+    // initramfs if hv's builder changed since it was made, so the tests always boot the current /init.
+    const cached = (await defaultImagePaths()) !== null;
+    const r = await pullDefaultImage(cached ? {} : { onProgress: consoleProgress() });
+    image = r.info;
+  }, { timeout: 900_000 });
 
   after(async () => { await Promise.all([...running].map((vm) => vm.kill())); });
 
@@ -123,5 +118,4 @@ describe('Linux boot: Debian kernel + hv initramfs', { concurrency: 2 }, () => {
     assert.match(vm.out, /reboot: Restarting system/);
     assert.equal(vm.out.match(/HV-BOOT-OK/g)?.length, 1, 'no second boot');
   });
-});
 });

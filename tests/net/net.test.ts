@@ -34,10 +34,13 @@ function boot(args: string[], env?: NodeJS.ProcessEnv): HvConsole {
   return vm;
 }
 
-async function toShell(vm: HvConsole): Promise<void> {
+/** Waits for the shell prompt; with `during`, also for that line, which /init prints between the boot marker and the shell. */
+async function toShell(vm: HvConsole, during?: RegExp): Promise<RegExpExecArray | undefined> {
   await vm.waitFor(/HV-BOOT-OK/, BOOT_MS);
+  const m = during ? await vm.waitFor(during, 60_000) : undefined;
   await vm.waitFor(/Enter 'help'/, 60_000);
   await vm.waitFor(PROMPT, 30_000);
+  return m;
 }
 
 async function powerOff(vm: HvConsole): Promise<void> {
@@ -46,15 +49,15 @@ async function powerOff(vm: HvConsole): Promise<void> {
   assert.equal(st.code, 0, `poweroff: expected exit status 0\n${vm.transcript()}`);
 }
 
-/** Child processes of `pid` named `comm` (from /proc). */
-function childrenNamed(pid: number, comm: string): number[] {
+/** Child processes of `pid` whose command name matches `comm` (from /proc). */
+function childrenNamed(pid: number, comm: RegExp): number[] {
   const out: number[] = [];
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
       const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
       const m = /^\d+ \((.*)\) \S (\d+)/.exec(stat);
-      if (m && m[1] === comm && Number(m[2]) === pid) out.push(Number(d));
+      if (m && comm.test(m[1]!) && Number(m[2]) === pid) out.push(Number(d));
     } catch { /* gone */ }
   }
   return out;
@@ -98,10 +101,11 @@ describe('networking: virtio-net with passt user networking and the hv switch', 
       const fwd = await freePort();
       try {
         const vm = boot(['--net', `user,hostfwd=tcp:127.0.0.1:${fwd}-:8080`]);
-        const lease = await vm.waitFor(/hv-net: eth0 (\d+\.\d+\.\d+\.\d+)\/\d+ via (\d+\.\d+\.\d+\.\d+)\n/, BOOT_MS);
-        const gw = lease[2]!;
-        await toShell(vm);
-        const passt = childrenNamed(vm.pid, 'passt');
+        // udhcpc's script reports the lease: address and gateway (passt's: the host's default gateway).
+        const lease = await toShell(vm, /hv-net: eth0 (\d+\.\d+\.\d+\.\d+)\/\d+ via (\d+\.\d+\.\d+\.\d+)\n/);
+        const gw = lease![2]!;
+        // passt may re-exec itself as passt.avx2.
+        const passt = childrenNamed(vm.pid, /^passt(\.avx2)?$/);
         assert.equal(passt.length, 1, 'hv runs one passt for its one NIC');
 
         const got = await vm.sh(`wget -q -O /tmp/blob http://${gw}:${port}/blob && sha256sum /tmp/blob`, 90_000);

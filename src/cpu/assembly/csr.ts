@@ -208,8 +208,8 @@ function writeTvec(off: u32, v: u64): void {
 function writeSatp(v: u64): void {
   const mode = v >> 60;
   if (mode != 0 && mode != 8 && mode != 9) return; // unsupported MODE: the write has no effect (§4.1.11)
-  // ASIDLEN = 16; PPN is 44 bits.
-  wr64(HART_SATP, v & 0xf000ffffffffffff);
+  // ASIDLEN = 16 (bits 59:44), PPN 44 bits (43:0): every bit is writable for the supported modes.
+  wr64(HART_SATP, v);
   flushTlb();
 }
 

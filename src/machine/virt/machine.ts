@@ -104,7 +104,8 @@ export class VirtMachine implements RunnableMachine, SbiHost {
       harts: cfg.harts,
       timebase: { mtime: () => core.mtime() },
       outputs: {
-        setMsip: (h, level) => core.setIrq(h, IRQ_MSIP, level),
+        // An IPI ends the sender's slice at once so the target hart (same host thread) can answer it.
+        setMsip: (h, level) => { core.setIrq(h, IRQ_MSIP, level); if (level) core.requestExit(); },
         setMtip: (h, level) => core.setIrq(h, IRQ_MTIP, level),
       },
       ...(log ? { log } : {}),
@@ -138,7 +139,7 @@ export class VirtMachine implements RunnableMachine, SbiHost {
       virtioList.push({ device: dev });
     }
     for (const [i, nic] of (cfg.nics ?? []).entries()) {
-      const dev = new VirtioNet({ backend: nic.backend, mac: nic.mac, name: `virtio-net${i}`, ...(process.env['HVX_NOCSUM'] ? { checksumOffload: false } : {}), ...(process.env['HVX_NOMRG'] ? { mergeableRx: false } : {}) }); // HVX-TEMP
+      const dev = new VirtioNet({ backend: nic.backend, mac: nic.mac, name: `virtio-net${i}` });
       this.nics.push(dev);
       virtioList.push({ device: dev });
     }

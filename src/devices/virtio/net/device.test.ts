@@ -292,3 +292,16 @@ test('virtio-net receive: buffers without writable space are returned empty and 
   assert.deepEqual(used[1], { id: hb, len: N.NET_HDR_SIZE + f.length });
   assert.equal(transport.errors.byKind.get('rx-no-space'), 1);
 });
+
+test('virtio-net receive: back-pressure also starts on queued bytes (big frames), and the byte limit drops', () => {
+  const { driver, backend, dev } = setup({ rxQueueFrames: 512, rxQueueBytes: 100_000 });
+  backend.inject(ethFrame(MAC, PEER, 30_000));
+  assert.deepEqual(backend.receivingCalls, [false], 'paused: more than a quarter of the byte limit');
+  backend.inject(ethFrame(MAC, PEER, 30_000));
+  backend.inject(ethFrame(MAC, PEER, 30_000));
+  backend.inject(ethFrame(MAC, PEER, 30_000)); // 4 × 30 014 > 100 000
+  assert.equal(dev.metrics.rxDroppedQueueFull, 1);
+  postRx(driver, 64, 4096);
+  assert.equal(driver.queue(N.RX_QUEUE).takeUsed().length, 3 * 8);
+  assert.deepEqual(backend.receivingCalls, [false, true]);
+});

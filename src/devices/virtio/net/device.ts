@@ -100,6 +100,7 @@ export class VirtioNet implements VirtioDevice {
   private rxPendingBytes = 0;
   private readonly rxLimitFrames: number;
   private readonly rxLimitBytes: number;
+  /** Pause the backend at a quarter of the limits (frames or bytes), resume below an eighth. */
   private readonly rxHighWater: number;
   private backendPaused = false;
   /** Receive chains popped but not yet used (a frame needed more space than they offered). */
@@ -194,7 +195,7 @@ export class VirtioNet implements VirtioDevice {
     this.rxPending.push(frame);
     this.rxPendingBytes += frame.length;
     this.flushRx();
-    if (this.rxPending.length - this.rxHead >= this.rxHighWater) this.setPaused(true);
+    if (this.rxPending.length - this.rxHead >= this.rxHighWater || this.rxPendingBytes >= this.rxLimitBytes / 4) this.setPaused(true);
   }
 
   private setPaused(paused: boolean): void {
@@ -237,7 +238,7 @@ export class VirtioNet implements VirtioDevice {
     if (this.rxHead === this.rxPending.length) { this.rxPending = []; this.rxHead = 0; }
     else if (this.rxHead > 1024) { this.rxPending = this.rxPending.slice(this.rxHead); this.rxHead = 0; }
     if (delivered) q.notify();
-    if (this.rxPending.length - this.rxHead <= this.rxHighWater / 2) this.setPaused(false);
+    if (this.rxPending.length - this.rxHead <= this.rxHighWater / 2 && this.rxPendingBytes <= this.rxLimitBytes / 8) this.setPaused(false);
   }
 
   private fillHeader(frame: Uint8Array, numBuffers: number): Uint8Array {
