@@ -294,7 +294,7 @@ test('virtio-net receive: buffers without writable space are returned empty and 
 });
 
 test('virtio-net receive: back-pressure also starts on queued bytes (big frames), and the byte limit drops', () => {
-  const { driver, backend, dev } = setup({ rxQueueFrames: 512, rxQueueBytes: 100_000 });
+  const { driver, backend, dev } = setup({ rxQueueFrames: 512, rxQueueBytes: 100_000 }, ALL, 64);
   backend.inject(ethFrame(MAC, PEER, 30_000));
   assert.deepEqual(backend.receivingCalls, [false], 'paused: more than a quarter of the byte limit');
   backend.inject(ethFrame(MAC, PEER, 30_000));
