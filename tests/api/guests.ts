@@ -10,17 +10,8 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CC, compilerArgs, projectRoot } from '../isa/build.js';
+import { CC, compilerArgs, projectRoot, HTIF_SECTION as HTIF } from '../isa/build.js';
 
-const HTIF = `
-  .section .tohost, "aw", @progbits
-  .align 6
-  .globl tohost
-tohost: .dword 0
-  .align 6
-  .globl fromhost
-fromhost: .dword 0
-`;
 
 const beat = (msg: string, beats: string, after: string): string => `
   .section .text.init

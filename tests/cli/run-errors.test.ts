@@ -12,7 +12,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { CC, compilerArgs, projectRoot } from '../isa/build.js';
+import { CC, compilerArgs, projectRoot, HTIF_SECTION as HTIF } from '../isa/build.js';
 
 const HV = join(projectRoot(), 'bin', 'hv.js');
 
@@ -65,15 +65,6 @@ function buildElf(name: string, asm: string, extra: string[] = [], linkScript?: 
   return out;
 }
 
-const HTIF = `
-  .section .tohost, "aw", @progbits
-  .align 6
-  .globl tohost
-tohost: .dword 0
-  .align 6
-  .globl fromhost
-fromhost: .dword 0
-`;
 /** Stores `value` to tohost, then spins. */
 const reportAsm = (value: number): string => `
   .section .text.init

@@ -18,6 +18,17 @@ import { basename, dirname, extname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const CC = 'riscv64-linux-gnu-gcc';
+
+/** The HTIF tohost/fromhost words for small hand-written test guests (same layout as tests/isa/env). */
+export const HTIF_SECTION = `
+  .section .tohost, "aw", @progbits
+  .align 6
+  .globl tohost
+tohost: .dword 0
+  .align 6
+  .globl fromhost
+fromhost: .dword 0
+`;
 const DEBIAN_PACKAGES = 'gcc-riscv64-linux-gnu binutils-riscv64-linux-gnu';
 
 /** One program to build. */
