@@ -196,8 +196,10 @@ function writeMstatus(v: u64): void {
   if (((v >> 11) & 3) == 2) v = (v & ~MS_MPP) | (old & MS_MPP);
   v = withSd((v & ~(MS_UXL | MS_SXL)) | (<u64>2 << 32) | (<u64>2 << 34));
   wr64(HART_MSTATUS, v);
-  if (((old ^ v) & (MS_SUM | MS_MXR)) != 0) flushTlb();
-  if (((old ^ v) & (MS_MPRV | MS_MPP)) != 0) updateTlbPointers();
+  // MXR widens what loads may read: cached load translations are stale. SUM selects another set of S-mode data
+  // TLBs (hart.ts tlbArray), so it only re-points them.
+  if (((old ^ v) & MS_MXR) != 0) flushTlb();
+  if (((old ^ v) & (MS_MPRV | MS_MPP | MS_SUM)) != 0) updateTlbPointers();
 }
 
 function writeTvec(off: u32, v: u64): void {

@@ -89,10 +89,20 @@ export const ACC_STORE: u32 = 2;
   return p;
 }
 
-/** Address of the TLB array for (privilege, access kind). Index: mode 0..2 (U, S, M) × kind 0..2 (X, R, W). */
+/** Number of TLB arrays per hart: U, S, M × {X, R, W}, then S-mode loads and stores with mstatus.SUM = 1. */
+export const TLB_COUNT: u32 = 11;
+
+/**
+ * Address of the TLB array for (privilege, access kind). Index: mode 0..2 (U, S, M) × kind 0..2 (X, R, W);
+ * S-mode loads and stores while mstatus.SUM = 1 use arrays 9 and 10, since SUM decides whether S-mode may touch
+ * U pages (privileged ISA §3.1.6.3). Linux sets SUM around every user copy, so keeping both views cached makes a
+ * SUM toggle a pointer swap instead of a TLB flush.
+ */
 @inline export function tlbArray(p: u32, kind: u32): usize {
   const mode = p == PRV_M ? 2 : p;
-  return H + HART_TLB + <usize>(mode * 3 + kind) * TLB_ENTRIES * TLB_ENTRY_SIZE;
+  let index = mode * 3 + kind;
+  if (mode == PRV_S && kind != ACC_FETCH && (rd64(HART_MSTATUS) & MS_SUM) != 0) index = 9 + kind - ACC_LOAD;
+  return H + HART_TLB + <usize>index * TLB_ENTRIES * TLB_ENTRY_SIZE;
 }
 
 /** Re-points the active X/R/W TLBs after a privilege or mstatus change. */

@@ -16,7 +16,7 @@ import {
   TLB_ENTRIES, TLB_ENTRY_SIZE,
 } from './gen/layout';
 import {
-  H, rd64, PRV_M, PRV_S, PRV_U, ACC_FETCH, ACC_LOAD, ACC_STORE, MS_MXR, MS_SUM, dataPriv, priv,
+  H, rd64, TLB_COUNT, PRV_M, PRV_S, PRV_U, ACC_FETCH, ACC_LOAD, ACC_STORE, MS_MXR, MS_SUM, dataPriv, priv,
   CAUSE_FETCH_ACCESS, CAUSE_LOAD_ACCESS, CAUSE_STORE_ACCESS, CAUSE_FETCH_PAGE, CAUSE_LOAD_PAGE, CAUSE_STORE_PAGE,
   CAUSE_MISALIGNED_STORE, CAUSE_MISALIGNED_LOAD,
 } from './hart';
@@ -28,7 +28,7 @@ import { raiseException } from './trap';
 /** Set when the last translate()/access raised an exception (the hart's pc already points at the handler). */
 export let fault: bool = false;
 
-const TLB_BYTES: u32 = 9 * TLB_ENTRIES * TLB_ENTRY_SIZE;
+const TLB_BYTES: u32 = TLB_COUNT * TLB_ENTRIES * TLB_ENTRY_SIZE;
 
 /** Invalidates every TLB entry of the running hart. */
 export function flushTlb(): void {
@@ -65,7 +65,7 @@ export function flushTlbPage(va: u64): void {
   if (load<u32>(H + HART_SUPER_OVERFLOW) != 0) { flushTlb(); return; }
   const page = va & ~<u64>0xfff;
   const idx = tlbIndex(va);
-  for (let k: u32 = 0; k < 9; k++) {
+  for (let k: u32 = 0; k < TLB_COUNT; k++) {
     const e = H + HART_TLB + <usize>k * TLB_ENTRIES * TLB_ENTRY_SIZE + idx;
     if (load<u64>(e) == page) store<u64>(e, 0xffffffffffffffff);
   }
@@ -76,7 +76,7 @@ export function flushTlbPage(va: u64): void {
     const slot = superSlot(key);
     if (load<u64>(slot) != key) continue;
     store<u64>(slot, 0);
-    for (let i: u32 = 0; i < 9 * TLB_ENTRIES; i++) {
+    for (let i: u32 = 0; i < TLB_COUNT * TLB_ENTRIES; i++) {
       const e = H + HART_TLB + <usize>i * TLB_ENTRY_SIZE;
       const tag = load<u64>(e);
       if (tag - base < size) store<u64>(e, 0xffffffffffffffff);
@@ -299,8 +299,9 @@ export function dropFromWriteTlbs(hostPage: usize): void {
   const n = load<u32>(SYS_BASE + SYS_NHARTS);
   for (let h: u32 = 0; h < n && h < MAX_HARTS; h++) {
     const base = HARTS_BASE + <usize>h * HART_STRIDE + HART_TLB;
-    for (let m: u32 = 0; m < 3; m++) {
-      const t = base + <usize>(m * 3 + ACC_STORE) * TLB_ENTRIES * TLB_ENTRY_SIZE;
+    for (let m: u32 = 0; m < 4; m++) {
+      // The store TLBs: U, S, M, and S with SUM = 1 (array 10).
+      const t = base + <usize>(m < 3 ? m * 3 + ACC_STORE : TLB_COUNT - 1) * TLB_ENTRIES * TLB_ENTRY_SIZE;
       for (let i: u32 = 0; i < TLB_ENTRIES; i++) {
         const e = t + i * TLB_ENTRY_SIZE;
         const tag = load<u64>(e);
