@@ -47,6 +47,30 @@ export async function pwritevFull(fh: FileHandle, bufs: readonly Uint8Array[], p
   }
 }
 
+/**
+ * Waits until every job has settled, then rejects with the first failure, if any. Unlike Promise.all, a
+ * request built from several concurrent jobs does not settle while some of them still read or write its
+ * buffers (virtio-blk hands a settled request's buffer to the next request).
+ */
+export async function settleAll(jobs: readonly Promise<unknown>[]): Promise<void> {
+  const results = await Promise.allSettled(jobs);
+  for (const r of results) if (r.status === 'rejected') throw r.reason;
+}
+
+/**
+ * Jobs started one by one while the caller still awaits other things (e.g. mapping the next cluster): a job
+ * that fails meanwhile is handled at once (not an unhandled rejection, which would end the process) and
+ * reported by wait(), which settles only after all of them (see settleAll).
+ */
+export class IoJobs {
+  private readonly jobs: Promise<unknown>[] = [];
+  add(job: Promise<unknown>): void {
+    job.catch(() => {});
+    this.jobs.push(job);
+  }
+  wait(): Promise<void> { return settleAll(this.jobs); }
+}
+
 /** 1 MiB of zeros, shared (never written to). */
 export const ZEROS = new Uint8Array(1 << 20);
 

@@ -46,7 +46,7 @@ import {
   entryOffset, readHi, readLo, writeEntry, readEntryBig, decodeCompressed, getRefcount, setRefcount,
   INCOMPAT_CORRUPT, INCOMPAT_DIRTY, MAX_REFTABLE_BYTES, MAX_CLUSTER_BITS,
 } from './qcow2-format.js';
-import { preadFull, pwriteFull, pwritevFull, RwLock } from './io.js';
+import { preadFull, pwriteFull, pwritevFull, RwLock, IoJobs, settleAll } from './io.js';
 
 export interface Qcow2Options {
   readOnly?: boolean;
@@ -553,32 +553,39 @@ export class Qcow2Backend implements BlockBackend {
     this.checkOpen(offset, dst.length, false);
     await this.lock.shared(async () => {
       const cs = this.clusterSize;
-      const jobs: Promise<unknown>[] = [];
+      // Pieces are read concurrently while later clusters are still being mapped. Whatever fails, the
+      // request settles only once no piece writes into dst any more.
+      const jobs = new IoJobs();
       let runHost = -1, runDst = 0, runLen = 0;
       const endRun = (): void => {
-        if (runLen > 0) jobs.push(preadFull(this.fh, dst.subarray(runDst, runDst + runLen), runHost));
+        if (runLen > 0) jobs.add(preadFull(this.fh, dst.subarray(runDst, runDst + runLen), runHost));
         runLen = 0;
       };
-      for (let pos = 0; pos < dst.length;) {
-        const g = offset + pos;
-        const gc = Math.floor(g / cs), inC = g % cs;
-        const n = Math.min(cs - inC, dst.length - pos);
-        const piece = dst.subarray(pos, pos + n);
-        const m = await this.mapping(gc);
-        if (m.kind === Kind.Normal) {
-          const h = m.host + inC;
-          if (runLen > 0 && runHost + runLen === h) runLen += n;
-          else { endRun(); runHost = h; runDst = pos; runLen = n; }
-        } else {
-          endRun();
-          if (m.kind === Kind.Zero) piece.fill(0);
-          else if (m.kind === Kind.Unallocated) jobs.push(this.readBacking(g, piece));
-          else jobs.push(this.readCompressed(m.raw).then((c) => piece.set(c.subarray(inC, inC + n))));
+      try {
+        for (let pos = 0; pos < dst.length;) {
+          const g = offset + pos;
+          const gc = Math.floor(g / cs), inC = g % cs;
+          const n = Math.min(cs - inC, dst.length - pos);
+          const piece = dst.subarray(pos, pos + n);
+          const m = await this.mapping(gc);
+          if (m.kind === Kind.Normal) {
+            const h = m.host + inC;
+            if (runLen > 0 && runHost + runLen === h) runLen += n;
+            else { endRun(); runHost = h; runDst = pos; runLen = n; }
+          } else {
+            endRun();
+            if (m.kind === Kind.Zero) piece.fill(0);
+            else if (m.kind === Kind.Unallocated) jobs.add(this.readBacking(g, piece));
+            else jobs.add(this.readCompressed(m.raw).then((c) => piece.set(c.subarray(inC, inC + n))));
+          }
+          pos += n;
         }
-        pos += n;
+        endRun();
+      } catch (e) {
+        await jobs.wait().catch(() => {});
+        throw e;
       }
-      endRun();
-      await Promise.all(jobs);
+      await jobs.wait();
     });
   }
 
@@ -609,7 +616,7 @@ export class Qcow2Backend implements BlockBackend {
       else spans.push([m.host + inC, pos, n]);
       pos += n;
     }
-    await Promise.all(spans.map(([h, s, n]) => pwriteFull(this.fh, src.subarray(s, s + n), h)));
+    await settleAll(spans.map(([h, s, n]) => pwriteFull(this.fh, src.subarray(s, s + n), h)));
     return true;
   }
 
@@ -681,7 +688,7 @@ export class Qcow2Backend implements BlockBackend {
       }
       jobs.push(pwritevFull(this.fh, bufs, start));
     }
-    await Promise.all(jobs);
+    await settleAll(jobs);
   }
 
   async flush(): Promise<void> {
@@ -795,7 +802,7 @@ export class Qcow2Backend implements BlockBackend {
       for (const ti of this.rcTableDirty) jobs.push(pwriteFull(this.fh, this.rcTable.subarray(ti * 8, ti * 8 + 8), this.rcTableOffset + ti * 8));
     }
     this.rcTableDirty.clear();
-    await Promise.all(jobs);
+    await settleAll(jobs);
     await this.fh.datasync();
     // Phase 2: header, L2 tables, L1 entries.
     jobs.length = 0;
@@ -812,7 +819,7 @@ export class Qcow2Backend implements BlockBackend {
     this.l2Dirty.clear();
     for (const l1i of this.l1Dirty) jobs.push(pwriteFull(this.fh, this.l1.subarray(l1i * 8, l1i * 8 + 8), this.header.l1TableOffset + l1i * 8));
     this.l1Dirty.clear();
-    await Promise.all(jobs);
+    await settleAll(jobs);
     if (sync || this.pendingDec.length) await this.fh.datasync();
     // Phase 3: references dropped by now-durable metadata can be released (written next time).
     await this.applyPendingDecrements();
