@@ -25,6 +25,14 @@ import { defaultImagePaths } from '../../src/images/index.js';
 
 const HAVE_TOOLS = ['qemu-img', 'mke2fs', 'debugfs', 'e2fsck'].every((t) => spawnSync('sh', ['-c', `command -v ${t} || test -x /usr/sbin/${t} || test -x /sbin/${t}`]).status === 0);
 const BOOT_MS = 150_000;
+/**
+ * HV-BOOT-OK to the shell prompt: /init prints the marker *before* it loads the kernel modules (virtio,
+ * ext4, …; each signature-checked by the guest kernel) and probes /dev/vda for a root system. That takes
+ * ~12 s on an idle host and 40-50 s when other boots share the 2 cores, all of it silent after the
+ * virtio_blk probe lines.
+ */
+const SHELL_MS = 120_000;
+const PROMPT = /# $/m;
 let dir = '';
 const running = new Set<HvConsole>();
 const p = (f: string): string => join(dir, f);
@@ -111,6 +119,8 @@ describe('virtio-blk: disks in a booted guest', { skip: HAVE_TOOLS ? false : 'ne
 
     const vm = boot(['--drive', `file=${p('data.raw')},format=raw,serial=data-disk`, '--drive', `file=${p('overlay.qcow2')},id=ov`]);
     await vm.waitFor(/HV-BOOT-OK/, BOOT_MS);
+    // Type only at the prompt, so each vm.sh deadline covers its own command, not the module loading.
+    await vm.waitFor(PROMPT, SHELL_MS);
     assert.equal(await vm.sh('cat /sys/block/vda/serial; echo; cat /sys/block/vda/size /sys/block/vdb/size'), 'data-disk\n131072\n131072');
     assert.doesNotMatch(vm.out, /switching to the root file system/, 'a data disk is not taken for a root disk');
     const out = await vm.sh([

@@ -29,7 +29,7 @@ function boot(args: string[]): HvConsole {
 async function toShell(vm: HvConsole, t?: TestContext): Promise<void> {
   await vm.waitFor(MARKER, BOOT_MS);
   t?.diagnostic(`HV-BOOT-OK after ${(vm.elapsedMs() / 1000).toFixed(1)} s`);
-  await vm.waitFor(/Enter 'help'/, 60_000);
+  await vm.waitFor(/Enter 'help'/, 150_000);
   await vm.waitFor(PROMPT, 30_000);
   t?.diagnostic(`shell prompt after ${(vm.elapsedMs() / 1000).toFixed(1)} s`);
 }

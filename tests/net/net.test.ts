@@ -37,8 +37,8 @@ function boot(args: string[], env?: NodeJS.ProcessEnv): HvConsole {
 /** Waits for the shell prompt; with `during`, also for that line, which /init prints between the boot marker and the shell. */
 async function toShell(vm: HvConsole, during?: RegExp): Promise<RegExpExecArray | undefined> {
   await vm.waitFor(/HV-BOOT-OK/, BOOT_MS);
-  const m = during ? await vm.waitFor(during, 60_000) : undefined;
-  await vm.waitFor(/Enter 'help'/, 60_000);
+  const m = during ? await vm.waitFor(during, 150_000) : undefined;
+  await vm.waitFor(/Enter 'help'/, 150_000);
   await vm.waitFor(PROMPT, 30_000);
   return m;
 }

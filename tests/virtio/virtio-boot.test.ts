@@ -31,7 +31,7 @@ test('hv run --rng --balloon: devices in sysfs, /dev/hwrng works, free-page repo
   const vm = HvConsole.spawn(['run', '--memory', '512M', '--rng', '--balloon', '--timeout', '420']);
   running.push(vm);
   await vm.waitFor(/HV-BOOT-OK/, BOOT_MS);
-  await vm.waitFor(PROMPT, 60_000);
+  await vm.waitFor(PROMPT, 150_000);
   const devs = await vm.sh('for d in /sys/bus/virtio/devices/*; do echo $(cat $d/device) $(basename $(readlink $d/driver)); done');
   assert.match(devs, /0x0004 virtio_rng/, `virtio-rng bound\n${vm.transcript()}`);
   assert.match(devs, /0x0005 virtio_balloon/, `virtio-balloon bound\n${vm.transcript()}`);
@@ -60,7 +60,7 @@ test('balloon inflate by 128 MiB in a 512 MiB guest lowers the RSS by ≥ 100 Mi
   assert.ok(g);
   try {
     await g.waitFor(/HV-BOOT-OK/, BOOT_MS);
-    await g.waitFor(PROMPT, 60_000);
+    await g.waitFor(PROMPT, 150_000);
     const balloon = g.machine.balloon!;
     const actual = (): number => balloon.actual;
     assert.equal(await g.sh(TOUCH_300M, 120_000), '1');
