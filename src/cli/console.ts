@@ -1,6 +1,7 @@
 /**
  * The host terminal as the guest's serial console: raw mode when stdin is a TTY, with QEMU-style escapes
- * (Ctrl-A X quits, Ctrl-A H lists the keys, Ctrl-A A sends a literal Ctrl-A); piped stdin is forwarded as is.
+ * (Ctrl-A X quits, Ctrl-A P presses the guest's power button, Ctrl-A H lists the keys, Ctrl-A A sends a literal
+ * Ctrl-A); piped stdin is forwarded as is.
  */
 export interface ConsoleHandle {
   /** Guest output. */
@@ -11,11 +12,12 @@ export interface ConsoleHandle {
 
 const CTRL_A = 0x01;
 
-export function attachConsole(onInput: (bytes: Uint8Array) => void, onQuit: () => void): ConsoleHandle {
+export function attachConsole(onInput: (bytes: Uint8Array) => void, onQuit: () => void, onPowerButton?: () => void): ConsoleHandle {
   const stdin = process.stdin;
   const tty = stdin.isTTY === true;
   let escape = false;
-  const help = '\r\nC-a h    print this help\r\nC-a x    exit hv\r\nC-a a    send C-a to the guest\r\n';
+  const help = '\r\nC-a h    print this help\r\nC-a x    exit hv\r\n' +
+    (onPowerButton ? 'C-a p    press the power button (the guest powers off cleanly)\r\n' : '') + 'C-a a    send C-a to the guest\r\n';
   const onData = (buf: Buffer): void => {
     if (!tty) { onInput(new Uint8Array(buf)); return; }
     const out: number[] = [];
@@ -25,6 +27,7 @@ export function attachConsole(onInput: (bytes: Uint8Array) => void, onQuit: () =
         const c = String.fromCharCode(b).toLowerCase();
         if (c === 'x') { process.stderr.write('\r\nhv: terminated by C-a x\r\n'); onQuit(); return; }
         if (c === 'h') { process.stderr.write(help); continue; }
+        if (c === 'p' && onPowerButton) { onPowerButton(); continue; }
         if (b === CTRL_A || c === 'a') { out.push(CTRL_A); continue; }
         continue;
       }

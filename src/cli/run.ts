@@ -9,7 +9,7 @@ import {
 import { attachConsole } from './console.js';
 import { parseNetSpecs } from './net-spec.js';
 import { parseDriveSpecs } from './drive-spec.js';
-import { defaultImagePaths, pullDefaultImage, consoleProgress } from '../images/index.js';
+import { defaultImagePaths, isImageCurrent, pullDefaultImage, consoleProgress } from '../images/index.js';
 
 export interface RunFlags {
   kernel?: string;
@@ -38,6 +38,11 @@ const MIN_RAM = 32 * 1024 * 1024;
 /** Linux's COMMAND_LINE_SIZE on RISC-V (including the terminating NUL). */
 const MAX_CMDLINE = 1024;
 export const DEFAULT_BOOTARGS = 'console=ttyS0 earlycon=sbi';
+/**
+ * SIGTERM asks the guest to power off (the board's power button, like QEMU's system_powerdown) and waits this
+ * long for it; then, or at a second SIGTERM, hv stops the VM itself (disks are still written back and synced).
+ */
+export const POWER_OFF_TIMEOUT_MS = 10_000;
 
 function readBootFile(path: string, what: string): BootFile {
   try {
@@ -93,6 +98,9 @@ async function payloadFromFlags(f: RunFlags): Promise<{ payload: BootPayload; de
     if (img === null) {
       process.stderr.write('hv: the default guest image is not cached yet; pulling it (Debian trixie riscv64)…\n');
       img = (await pullDefaultImage({ onProgress: consoleProgress() })).info;
+    } else if (!isImageCurrent(img)) {
+      process.stderr.write('hv: the cached initramfs was built by an older hv; rebuilding it…\n');
+      img = (await pullDefaultImage({ onProgress: consoleProgress() })).info;
     }
     if (kernelPath === undefined) {
       kernelPath = img.kernel;
@@ -133,10 +141,30 @@ export async function runCommand(f: RunFlags): Promise<number> {
   let machine: VirtMachine | undefined;
   let quit = false;
   const wakeup = { wake: (): void => {} };
-  const con = attachConsole((bytes) => { machine?.input(bytes); wakeup.wake(); }, () => { quit = true; wakeup.wake(); });
-  // SIGTERM/SIGHUP end the run cleanly, so disk images are written back and synced.
+  let powerOffTimer: NodeJS.Timeout | undefined;
+  /** Presses the guest's power button; false when there is none (or no machine yet). */
+  const pressPowerButton = (why: string, then: string): boolean => {
+    if (machine === undefined || !machine.requestPowerOff()) return false;
+    process.stderr.write(`\r\nhv: ${why}: pressed the guest's power button; ${then}\r\n`);
+    wakeup.wake();
+    return true;
+  };
+  const con = attachConsole((bytes) => { machine?.input(bytes); wakeup.wake(); }, () => { quit = true; wakeup.wake(); },
+    () => { if (!pressPowerButton('C-a p', 'C-a x stops the VM at once')) process.stderr.write('\r\nhv: this VM has no power button\r\n'); });
+  // SIGTERM: a graceful power-off request first; a second SIGTERM, or the timeout, ends the run. SIGHUP ends it at
+  // once. Either way the run ends cleanly, so disk images are written back and synced.
   const onSignal = (): void => { quit = true; wakeup.wake(); };
-  process.on('SIGTERM', onSignal);
+  const onTerm = (): void => {
+    if (powerOffTimer !== undefined || !pressPowerButton('SIGTERM', `stopping the VM in ${POWER_OFF_TIMEOUT_MS / 1000} s unless it powers off first (a second SIGTERM stops it now)`)) {
+      onSignal();
+      return;
+    }
+    powerOffTimer = setTimeout(() => {
+      process.stderr.write(`\r\nhv: the guest did not power off within ${POWER_OFF_TIMEOUT_MS / 1000} s of the power button; stopping it\r\n`);
+      onSignal();
+    }, POWER_OFF_TIMEOUT_MS);
+  };
+  process.on('SIGTERM', onTerm);
   process.on('SIGHUP', onSignal);
   try {
     machine = new VirtMachine({
@@ -173,7 +201,8 @@ export async function runCommand(f: RunFlags): Promise<number> {
   } finally {
     con.close();
     closeNics(nics);
-    process.off('SIGTERM', onSignal);
+    clearTimeout(powerOffTimer);
+    process.off('SIGTERM', onTerm);
     process.off('SIGHUP', onSignal);
     // qcow2 metadata is written back and every image synced before hv exits.
     await closeDisks(disks, (line) => process.stderr.write(`hv: ${line}\n`));

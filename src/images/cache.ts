@@ -86,6 +86,8 @@ export interface ImageInfo {
   /** Absolute paths. */
   kernel: string;
   initramfs: string;
+  /** Version of hv's initramfs builder that made it (stale when it differs from INITRAMFS_BUILDER_VERSION). */
+  initramfsBuilder: number;
   firmware: { fw_dynamic: string; fw_jump: string };
   busybox: string;
   modulesDir: string;
@@ -101,6 +103,7 @@ export function imageInfo(dir: string, m: ImageManifest): ImageInfo {
     pulledAt: m.pulledAt,
     kernel: join(dir, m.kernel.path),
     initramfs: join(dir, m.initramfs.path),
+    initramfsBuilder: m.initramfs.builder,
     firmware: { fw_dynamic: join(dir, m.firmware.fw_dynamic.path), fw_jump: join(dir, m.firmware.fw_jump.path) },
     busybox: join(dir, m.busybox.path),
     modulesDir: join(dir, m.modulesDir),

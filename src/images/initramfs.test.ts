@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { readCpio } from './cpio.js';
-import { BOOT_MARKER, buildInitramfs, buildInitramfsDetailed, busyboxApplets, renderInit } from './initramfs.js';
+import { BOOT_MARKER, DEFAULT_MODULES, buildInitramfs, buildInitramfsDetailed, busyboxApplets, renderInit, renderPowerButtonHandler } from './initramfs.js';
 import { ModuleTree, moduleName, parseModinfo, renderModulesDep } from './modules.js';
 
 const KVER = '6.1.0-test-riscv64';
@@ -150,6 +150,11 @@ test('buildInitramfs: contents, /init, and deterministic bytes', async () => {
     assert.ok(script.indexOf('mount -t devtmpfs') < script.indexOf(BOOT_MARKER));
     assert.ok(script.indexOf(BOOT_MARKER) < script.indexOf('load virtio_mmio'));
     assert.match(script, /setsid cttyhack sh\n(.*\n)*poweroff -f\n$/);
+    // Power button: acpid starts only when /init stays in the initramfs (after the root switch), with its handler.
+    assert.ok(script.indexOf('exec switch_root') < script.indexOf('acpid -c /etc/acpi'));
+    const handler = byName.get('etc/acpi/PWRF/00000080')!;
+    assert.equal(handler.mode, 0o755);
+    assert.equal(handler.data!.toString(), renderPowerButtonHandler());
 
     assert.deepEqual(a.modules.filter((m) => m.builtin).map((m) => m.name), ['virtio_console']);
 
@@ -184,4 +189,15 @@ test('renderInit quotes odd module paths and can fall back to busybox --install'
   const s = renderInit({ kernelVersion: '6.1+x', modules: [{ name: 'a', path: "kernel/we'ird.ko" }], installApplets: true });
   assert.match(s, /^\/bin\/busybox --install -s \/bin$/m);
   assert.match(s, /^load a '\/lib\/modules\/6\.1\+x\/kernel\/we'\\''ird\.ko'$/m);
+});
+
+test('power button: the default modules include virtio_input and evdev; the acpid handler powers off', () => {
+  assert.ok(DEFAULT_MODULES.includes('virtio_input') && DEFAULT_MODULES.includes('evdev'));
+  const h = renderPowerButtonHandler();
+  assert.match(h, /^#!\/bin\/sh\n/);
+  // PID 1 still the /init script (argv "/bin/sh /init"): it ignores poweroff's signal, so power off directly.
+  assert.match(h, /\*" \/init "\*\) sync; exec poweroff -f ;;/);
+  // Otherwise through init (busybox init runs its shutdown actions), with a forced fallback.
+  assert.match(h, /\npoweroff\nsleep 10\nsync; poweroff -f\n$/);
+  assert.equal(spawnSync('sh', ['-n'], { input: h }).status, 0, 'valid shell syntax');
 });

@@ -257,6 +257,11 @@ export async function pullDefaultImage(opts: PullOptions = {}): Promise<PullResu
   });
 }
 
+/** True when a cached image's initramfs was built by this hv (else pullDefaultImage rebuilds it, in seconds). */
+export function isImageCurrent(info: ImageInfo): boolean {
+  return info.initramfsBuilder === INITRAMFS_BUILDER_VERSION;
+}
+
 /** Absolute paths of the default image's files, or null when it has not been pulled. */
 export async function defaultImagePaths(opts: { cacheDir?: string } = {}): Promise<ImageInfo | null> {
   const dir = imageDir(DEFAULT_IMAGE, opts.cacheDir ?? resolveCacheDir());

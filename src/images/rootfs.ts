@@ -16,7 +16,7 @@
  * overwritten. Boot it with `hv run --drive file=OUT` (the default initramfs finds /sbin/init on
  * /dev/vda and switches to it) or `--append "console=ttyS0 root=/dev/vda"`.
  */
-import { renderUdhcpcScript } from './initramfs.js';
+import { renderAcpidStart, renderPowerButtonHandler, renderUdhcpcScript } from './initramfs.js';
 import { existsSync } from 'node:fs';
 import { chmod, link, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -32,6 +32,16 @@ export const DEFAULT_ROOTFS_PACKAGES: readonly string[] = ['base-files', 'busybo
 export const DEFAULT_ROOTFS_SIZE = 2 * 1024 * 1024 * 1024;
 /** Printed on the console by the root disk's rcS once it has set the system up. */
 export const ROOTFS_MARKER = 'HV-ROOT-OK';
+/**
+ * Version of what hv puts into a root disk (inittab, rcS, …): bump it when those files change, so the default
+ * root disk cached for `npm start` (named after it, see defaultRootDiskPath) is built again.
+ */
+export const ROOTFS_BUILDER_VERSION = 3;
+
+/** Where `npm start` keeps the default root disk for an image directory (versioned by ROOTFS_BUILDER_VERSION). */
+export function defaultRootDiskPath(imageDir: string): string {
+  return join(imageDir, `rootfs-v${ROOTFS_BUILDER_VERSION}.qcow2`);
+}
 
 export interface BuildRootfsOptions {
   out: string;
@@ -90,6 +100,9 @@ export function renderRcS(): string {
     '  ip link set eth0 up',
     '  udhcpc -i eth0 -b -q -t 3 -T 1 -O mtu -s /usr/share/udhcpc/default.script >/dev/null 2>&1',
     'fi',
+    '# Power button: hv\'s virtio-input device sends KEY_POWER (its module was loaded by hv\'s initramfs);',
+    '# acpid runs /etc/acpi/PWRF/00000080, which powers off through init.',
+    renderAcpidStart('/var/log/acpid.log'),
     `echo ${ROOTFS_MARKER}`,
     '',
   ].join('\n');
@@ -172,6 +185,7 @@ async function configureTree(root: string): Promise<void> {
   await w('etc/init.d/rcK', renderRcK(), 0o755);
   await w('etc/fstab', renderFstab());
   await w('usr/share/udhcpc/default.script', renderUdhcpcScript(), 0o755);
+  await w('etc/acpi/PWRF/00000080', renderPowerButtonHandler(), 0o755);
   if (!existsSync(join(root, 'etc/udhcpc/default.script'))) await symlink('../../usr/share/udhcpc/default.script', join(root, 'etc/udhcpc/default.script'));
   await w('etc/hostname', 'hv\n');
   await w('etc/hosts', '127.0.0.1\tlocalhost\n127.0.1.1\thv\n::1\t\tlocalhost ip6-localhost ip6-loopback\n');

@@ -14,6 +14,7 @@ import { VirtioNet } from '../../src/devices/virtio/net/device.js';
 import { LoopbackNetBackend } from '../fakes/net-backend.js';
 import { VirtioBlk } from '../../src/devices/virtio/blk/device.js';
 import { MemoryBlock } from '../fakes/memory-block.js';
+import { VirtioInput, powerButtonConfig } from '../../src/devices/virtio/input/device.js';
 
 export interface FuzzTarget {
   readonly name: string;
@@ -120,6 +121,26 @@ export const FUZZ_TARGETS: FuzzTarget[] = [
       const tu = tq.takeUsed(), ru = rq.takeUsed();
       return th !== undefined && rh !== undefined && tu.some((u) => u.id === th) && ru.length === 1 && ru[0]!.id === rh &&
         ru[0]!.len === 12 + 60 && drv.mem.read(rx + 12, 60).every((b, i) => b === frame[i]);
+    },
+  },
+  {
+    // The power button; every eventq kick presses it (while few events wait), so fuzzed rings always meet events.
+    name: 'virtio-input (power button)',
+    make: () => {
+      const d = new VirtioInput(powerButtonConfig());
+      const notify = d.notify.bind(d);
+      d.notify = (i: number): void => { if (i === 0 && d.pendingEvents < 64) d.pressPowerButton(); notify(i); };
+      return d;
+    },
+    probe(drv) {
+      const q = drv.queue(0);
+      const bufs = [0, 1, 2, 3].map(() => drv.alloc(8));
+      const heads = bufs.map((a) => q.add([{ addr: a, len: 8, write: true }]));
+      q.kick();
+      const used = q.takeUsed();
+      // KEY_POWER (116) pressed: type 1, code 116, value 1, then SYN_REPORT.
+      return heads.every((h) => h !== undefined) && used.length === 4 && used.every((u, i) => u.id === heads[i] && u.len === 8) &&
+        drv.mem.read16(bufs[0]!) === 1 && drv.mem.read16(bufs[0]! + 2) === 116 && drv.mem.read32(bufs[0]! + 4) === 1 && drv.mem.read16(bufs[1]!) === 0;
     },
   },
 ];

@@ -38,6 +38,7 @@ export const VIRTIO_ID_BLOCK = 2;
 export const VIRTIO_ID_CONSOLE = 3;
 export const VIRTIO_ID_ENTROPY = 4;
 export const VIRTIO_ID_BALLOON = 5;
+export const VIRTIO_ID_INPUT = 18;
 
 /** Device status bits (§2.1). */
 export const STATUS_ACKNOWLEDGE = 1;

@@ -17,6 +17,7 @@ import { VirtioRng } from '../../devices/virtio/rng/device.js';
 import { VirtioBalloon } from '../../devices/virtio/balloon/device.js';
 import { VirtioNet } from '../../devices/virtio/net/device.js';
 import { VirtioBlk } from '../../devices/virtio/blk/device.js';
+import { VirtioInput, powerButtonConfig } from '../../devices/virtio/input/device.js';
 import type { Disk } from './disks.js';
 import type { Nic } from './net.js';
 import { hostEntropy } from '../../backends/entropy.js';
@@ -60,6 +61,12 @@ export interface VirtConfig {
   nics?: readonly Nic[];
   /** Disks (opened by openDisks in ./disks.ts): one virtio-blk device each, first on the lowest slots (vda, vdb, …). */
   disks?: readonly Disk[];
+  /**
+   * The power button, a virtio-input device sending KEY_POWER (default true): on the highest virtio slot left
+   * free, so the other devices keep their usual slots; left out (with a log line) when all 8 slots are taken.
+   * `requestPowerOff()` presses it. See docs/devices/virtio-input.md.
+   */
+  powerButton?: boolean;
 }
 
 /** One virtio device to attach to the board. */
@@ -86,6 +93,8 @@ export class VirtMachine implements RunnableMachine, SbiHost {
   readonly nics: VirtioNet[] = [];
   /** The virtio-blk devices, one per cfg.disks entry. */
   readonly disks: VirtioBlk[] = [];
+  /** The power button (virtio-input), unless cfg.powerButton is false or no virtio slot was free. */
+  readonly powerButton: VirtioInput | undefined;
   readonly dtb: Uint8Array;
   readonly plan: BootPlan;
   hartState: HartState[];
@@ -149,6 +158,16 @@ export class VirtMachine implements RunnableMachine, SbiHost {
       if (!reclaimer.reclaims) log?.(`virtio-balloon: ${reclaimer.description}`);
       this.balloon = new VirtioBalloon({ reclaimer, ...(typeof cfg.balloon === 'object' ? cfg.balloon : {}) });
       virtioList.push({ device: this.balloon });
+    }
+    if (cfg.powerButton ?? true) {
+      // The highest slot nobody asked for; with fewer than 8 other devices the default placement still fits.
+      const slot = [...Array(VIRTIO_COUNT).keys()].reverse().find((i) => !virtioList.some((a) => a.slot === i));
+      if (virtioList.length < VIRTIO_COUNT && slot !== undefined) {
+        this.powerButton = new VirtioInput(powerButtonConfig());
+        virtioList.push({ device: this.powerButton, slot });
+      } else {
+        log?.('virt: no free virtio slot for the power button; graceful power-off requests are unavailable');
+      }
     }
     const virtioSlots = this.attachVirtio(virtioList);
     this.sbiTimer = new Array<bigint | undefined>(cfg.harts).fill(undefined);
@@ -232,6 +251,16 @@ export class VirtMachine implements RunnableMachine, SbiHost {
   consoleWrite(bytes: Uint8Array): void { this.cfg.console.write(bytes); }
   consoleRead(): number { return this.consoleIn.shift() ?? -1; }
   systemReset(kind: 'poweroff' | 'reset'): void { this.event = { kind }; this.core.requestExit(); }
+
+  /**
+   * Asks the guest to power off cleanly, like ACPI's power button (QEMU `system_powerdown`): presses and
+   * releases KEY_POWER on the power button. Returns false when there is no power button. Whether the guest
+   * listens is up to it (a driver for virtio-input and evdev, and acpid or logind); callers keep a hard-stop
+   * timeout. The guest's poweroff then ends the run as usual ({ kind: 'poweroff' }).
+   */
+  requestPowerOff(): boolean {
+    return this.powerButton?.pressPowerButton() ?? false;
+  }
 
   /** Console input from the host (goes to the UART; SBI getchar sees it too when the UART is unused). */
   input(bytes: Uint8Array): void { this.uart.receive(bytes); }
