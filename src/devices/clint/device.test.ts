@@ -138,7 +138,7 @@ test('msip: bit 0 only, per hart, reads back 0/1', () => {
   assert.deepEqual(events, ['msip1=1', 'msip1=0', 'msip0=1']);
 });
 
-test('nextDeadline: earliest mtimecmp above mtime; all-ones and past values do not count', () => {
+test('nextDeadline: earliest mtimecmp above mtime; all-ones and raised past values do not count', () => {
   const tb = new ManualTimebase();
   const { clint, w64 } = rig(3, tb);
   assert.equal(clint.nextDeadline(), undefined, 'mtimecmp = 0 is in the past');
@@ -149,9 +149,14 @@ test('nextDeadline: earliest mtimecmp above mtime; all-ones and past values do n
   assert.equal(clint.nextDeadline(), t0 + 300n);
   assert.equal(clint.nsUntilDeadline(), 30_000, '300 ticks at 10 MHz');
   tb.t += 300n;
+  // Passed, but update() has not raised MTIP yet: due now (not "no deadline", which let an idle loop oversleep).
+  assert.equal(clint.nextDeadline(), t0 + 300n);
+  assert.equal(clint.nsUntilDeadline(), 0);
+  clint.update();
   assert.equal(clint.nextDeadline(), t0 + 500n);
   assert.equal(clint.nsUntilDeadline(), 20_000);
   tb.t += 200n;
+  clint.update();
   assert.equal(clint.nextDeadline(), undefined);
 });
 

@@ -124,13 +124,18 @@ export class Clint implements MmioDevice {
 
   /**
    * The earliest mtimecmp that is still above mtime (in mtime ticks), i.e. when update() must
-   * next run; undefined when no timer is armed. mtimecmp = 2^64-1 means "never".
+   * next run; undefined when no timer is armed. mtimecmp = 2^64-1 means "never". A deadline that
+   * mtime has just passed but whose MTIP update() has not raised yet counts too (it is due now):
+   * leaving it out made an idle run loop that asked right after the crossing sleep its full idle
+   * cap (1 s) before delivering the timer interrupt.
    */
   nextDeadline(): bigint | undefined {
     const now = this.mtime();
     let best: bigint | undefined;
-    for (const c of this.mtimecmp) {
-      if (c > now && c !== U64 && (best === undefined || c < best)) best = c;
+    for (let h = 0; h < this.harts; h++) {
+      const c = this.mtimecmp[h]!;
+      if (c === U64 || (c <= now && this.mtip[h])) continue;
+      if (best === undefined || c < best) best = c;
     }
     return best;
   }
