@@ -19,6 +19,12 @@ const path = { type: 'string', minLength: 1, maxLength: 4096 } as const;
 /** A unicast, non-zero MAC address (first octet even). */
 const mac = { type: 'string', pattern: '^[0-9a-fA-F][02468aceACE](:[0-9a-fA-F]{2}){5}$', not: { pattern: '^(00:){5}00$' } } as const;
 
+/** Host CPU affinity: distinct 0-based host CPU numbers (checked against the host's CPU count by the daemon). */
+const hostCpus = {
+  type: 'array', minItems: 1, maxItems: 1024, uniqueItems: true, items: { type: 'integer', minimum: 0, maximum: 1023 },
+  description: 'host CPUs (0-based) the VM process may run on; absent = any',
+} as const;
+
 export const MAX_MEMORY_MIB = 3584;
 export const MAX_CPUS = 8;
 
@@ -73,6 +79,7 @@ export const vmSpecSchema = {
     restartPolicy: { type: 'string', enum: [...RESTART_POLICIES] },
     cpuWeight: { type: 'integer', minimum: 1, maximum: 10000 },
     cpuLimit: { type: 'number', minimum: 0.01, maximum: 64 },
+    hostCpus,
     balloon: { type: 'boolean' },
     balloonTargetMiB: { type: 'integer', minimum: 0, maximum: MAX_MEMORY_MIB },
     rateLimits,
@@ -84,6 +91,7 @@ export const vmSetSchema = {
   properties: {
     cpuWeight: { type: 'integer', minimum: 1, maximum: 10000 },
     cpuLimit: { anyOf: [{ type: 'number', minimum: 0.01, maximum: 64 }, { type: 'null' }] },
+    hostCpus: { anyOf: [hostCpus, { type: 'null' }] },
     memoryMiB: { type: 'integer', minimum: 32, maximum: MAX_MEMORY_MIB },
     balloonTargetMiB: { type: 'integer', minimum: 0, maximum: MAX_MEMORY_MIB },
     rateLimits,

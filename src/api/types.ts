@@ -53,6 +53,8 @@ export interface VmSpec {
   cpuWeight?: number;
   /** Maximum CPU, in host cores (0.25 = a quarter of one core); absent = unlimited. */
   cpuLimit?: number;
+  /** Host CPU affinity: the host CPUs (0-based) every thread of the VM process may run on; absent = any. */
+  hostCpus?: number[];
   /** Add a virtio-balloon; `balloonTargetMiB` is how much the guest is asked to give back. */
   balloon?: boolean;
   balloonTargetMiB?: number;
@@ -63,6 +65,8 @@ export interface VmSpec {
 export interface VmSetRequest {
   cpuWeight?: number;
   cpuLimit?: number | null;
+  /** Host CPU affinity (live); `null` = any host CPU. */
+  hostCpus?: number[] | null;
   memoryMiB?: number;
   balloonTargetMiB?: number;
   rateLimits?: RateLimits;
@@ -156,7 +160,7 @@ export type ControlRequest =
   | { id: number; cmd: 'reboot' }
   | { id: number; cmd: 'stop'; timeoutMs: number }
   | { id: number; cmd: 'kill' }
-  | { id: number; cmd: 'set'; cpuWeight?: number; cpuLimit?: number | null; balloonTargetMiB?: number; rateLimits?: RateLimits }
+  | { id: number; cmd: 'set'; cpuWeight?: number; cpuLimit?: number | null; hostCpus?: number[] | null; balloonTargetMiB?: number; rateLimits?: RateLimits }
   /** Start streaming console output to this connection; the reply carries the scrollback (base64). */
   | { id: number; cmd: 'console' }
   | { id: number; cmd: 'input'; data: string };

@@ -5,13 +5,13 @@
 import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
 import { openSync, readFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { UserError } from '../base/errors.js';
 import { parseSize } from '../base/size.js';
 import type { HostInfo, VmInfo, VmSetRequest, VmSpec, VmEvent } from '../api/types.js';
-import { api, cliStateDir, findDaemon } from './client.js';
+import { api, cliStateDir, findDaemon, request, tlsOptions } from './client.js';
 import { attachConsole } from './console.js';
 import { parseNetSpecs } from './net-spec.js';
 import { formatMac } from '../base/mac.js';
@@ -23,6 +23,18 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i]!))).join('  ')).join('\n');
 }
 const mib = (s: string): number => Math.round(parseSize(s, { defaultUnit: 'M', what: 'memory size' }) / 1048576);
+/** A host CPU list as taskset takes it: "0,2", "0-3", "0-1,3". */
+export function parseCpuList(s: string): number[] {
+  const out = new Set<number>();
+  for (const part of s.split(',')) {
+    const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
+    if (m === null) throw new UserError(`invalid host CPU list ${JSON.stringify(s)}: expected numbers and ranges like 0,2 or 0-3`);
+    const lo = Number(m[1]), hi = m[2] !== undefined ? Number(m[2]) : lo;
+    if (hi < lo || hi > 1023) throw new UserError(`invalid host CPU range ${JSON.stringify(part.trim())} in ${JSON.stringify(s)}`);
+    for (let c = lo; c <= hi; c++) out.add(c);
+  }
+  return [...out].sort((x, y) => x - y);
+}
 const num = (what: string) => (s: string): number => {
   const n = Number(s);
   if (s.trim() === '' || !Number.isFinite(n)) throw new UserError(`invalid ${what} ${JSON.stringify(s)}: not a number`);
@@ -34,7 +46,7 @@ function showVm(v: VmInfo): string {
     `id:          ${v.id}`, `name:        ${v.name}`, `state:       ${v.state}${v.reason ? ` (${v.reason})` : ''}`,
     `pid:         ${v.pid ?? '-'}`, `cpus:        ${v.spec.cpus}`, `memory:      ${v.spec.memoryMiB} MiB`,
     `kernel:      ${v.spec.kernel}`, `restart:     ${v.spec.restartPolicy} (restarts: ${v.restarts})`,
-    `cpu weight:  ${v.spec.cpuWeight ?? 100}`, `cpu limit:   ${v.spec.cpuLimit ?? 'none'}`,
+    `cpu weight:  ${v.spec.cpuWeight ?? 100}`, `cpu limit:   ${v.spec.cpuLimit ?? 'none'}`, `host cpus:   ${v.spec.hostCpus?.join(',') ?? 'any'}`,
     `created:     ${v.createdAt}`, `started:     ${v.startedAt ?? '-'}`,
   ];
   if (Object.keys(v.enforcement).length) lines.push(`enforcement: ${Object.entries(v.enforcement).map(([k, e]) => `${k}=${e}`).join(', ')}`);
@@ -53,9 +65,11 @@ export function vmCommands(program: Command): void {
     .option('-m, --memory <size>', 'guest RAM (e.g. 256M)').option('--cpus <n>', 'vCPUs')
     .option('--disk <path>', 'disk image (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--clone <base>', 'with one --disk: create that disk as a linked clone (qcow2 overlay) of BASE')
+    .option('--disk-quota <size>', 'host space each --disk image may occupy (e.g. 4G); writes fail when it is full')
     .option('--net <spec>', 'NIC (repeatable): user[,hostfwd=tcp::HOSTPORT-:GUESTPORT][,mac=…] or switch=NAME[,mac=…]', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--restart <policy>', 'no | on-failure | always').option('--cpu-weight <n>', 'relative CPU share (default 100)')
-    .option('--cpu-limit <cores>', 'max host cores, e.g. 0.25').option('--balloon', 'add a virtio-balloon')
+    .option('--cpu-limit <cores>', 'max host cores, e.g. 0.25').option('--host-cpus <list>', 'host CPU affinity, e.g. 0,1 or 0-3 (--cpus is the vCPU count)')
+    .option('--balloon', 'add a virtio-balloon')
     .option('--start', 'start it right away').option('--json', 'JSON output')
     .action(async (name: string, o: Record<string, string | boolean | string[] | undefined>) => {
       const spec: Record<string, unknown> = { name, kernel: o['kernel'] };
@@ -66,7 +80,9 @@ export function vmCommands(program: Command): void {
       if (o['cpus'] !== undefined) spec['cpus'] = num('--cpus')(o['cpus'] as string);
       const diskPaths = o['disk'] as string[];
       if (o['clone'] !== undefined && diskPaths.length !== 1) throw new UserError('--clone needs exactly one --disk (the overlay to create)');
-      if (diskPaths.length) spec['disks'] = diskPaths.map((path) => ({ path, ...(o['clone'] !== undefined ? { backing: o['clone'] } : {}) }));
+      if (o['diskQuota'] !== undefined && !diskPaths.length) throw new UserError('--disk-quota needs a --disk');
+      const quota = o['diskQuota'] !== undefined ? { quotaMiB: mib(o['diskQuota'] as string) } : {};
+      if (diskPaths.length) spec['disks'] = diskPaths.map((path) => ({ path, ...(o['clone'] !== undefined ? { backing: o['clone'] } : {}), ...quota }));
       const nets = parseNetSpecs(o['net'] as string[]);
       if (nets.length) {
         spec['nics'] = nets.map((n) => ({
@@ -77,6 +93,7 @@ export function vmCommands(program: Command): void {
       if (o['restart'] !== undefined) spec['restartPolicy'] = o['restart'];
       if (o['cpuWeight'] !== undefined) spec['cpuWeight'] = num('--cpu-weight')(o['cpuWeight'] as string);
       if (o['cpuLimit'] !== undefined) spec['cpuLimit'] = num('--cpu-limit')(o['cpuLimit'] as string);
+      if (o['hostCpus'] !== undefined) spec['hostCpus'] = parseCpuList(o['hostCpus'] as string);
       if (o['balloon']) spec['balloon'] = true;
       const v = await api<VmInfo>(ep(), 'POST', `/v1/vms${o['start'] ? '?start=true' : ''}`, spec as unknown as VmSpec);
       json(o as { json?: boolean }, v, () => `${v.name} ${v.id} ${v.state}`);
@@ -97,7 +114,7 @@ export function vmCommands(program: Command): void {
       json(o, v, () => `${v.name} ${v.state}`);
     });
   }
-  vm.command('stop <vm>').description('stop: wait for the guest to power off, then hard stop after the timeout')
+  vm.command('stop <vm>').description('stop: press the power button so the guest powers off cleanly; hard stop after the timeout')
     .option('--timeout <seconds>', 'seconds before the hard stop', '10').option('--json', 'JSON output')
     .action(async (id: string, o: { json?: boolean; timeout: string }) => {
       const ms = Math.round(num('--timeout')(o.timeout) * 1000);
@@ -111,12 +128,14 @@ export function vmCommands(program: Command): void {
     });
   vm.command('set <vm>').description('change allocation (live where supported)')
     .option('--cpu-weight <n>', 'relative CPU share').option('--cpu-limit <cores|none>', 'max host cores, or none')
+    .option('--host-cpus <list|none>', 'host CPU affinity (e.g. 0,1 or 0-3), or none for any')
     .option('--balloon <size>', 'balloon target (memory the guest gives back)').option('-m, --memory <size>', 'memory (stopped VMs only)')
     .option('--restart <policy>', 'no | on-failure | always').option('--json', 'JSON output')
     .action(async (id: string, o: Record<string, string | boolean | undefined>) => {
       const c: VmSetRequest = {};
       if (o['cpuWeight'] !== undefined) c.cpuWeight = num('--cpu-weight')(o['cpuWeight'] as string);
       if (o['cpuLimit'] !== undefined) c.cpuLimit = o['cpuLimit'] === 'none' ? null : num('--cpu-limit')(o['cpuLimit'] as string);
+      if (o['hostCpus'] !== undefined) c.hostCpus = o['hostCpus'] === 'none' ? null : parseCpuList(o['hostCpus'] as string);
       if (o['balloon'] !== undefined) c.balloonTargetMiB = mib(o['balloon'] as string);
       if (o['memory'] !== undefined) c.memoryMiB = mib(o['memory'] as string);
       if (o['restart'] !== undefined) c.restartPolicy = o['restart'] as VmSetRequest['restartPolicy'];
@@ -127,9 +146,11 @@ export function vmCommands(program: Command): void {
   vm.command('logs <vm>').description('console log').action(async (id: string) => {
     process.stdout.write(await api<string>(ep(), 'GET', `/v1/vms/${encodeURIComponent(id)}/logs`));
   });
-  vm.command('console <vm>').description('attach to the serial console (C-a x detaches)').action(async (id: string) => {
+  vm.command('console <vm>').description('attach to the serial console (C-a x detaches)')
+    .option('--until-stopped', 'stay attached until the VM stops (also after piped input ends), then exit with 0 if the guest powered off')
+    .action(async (id: string, o: { untilStopped?: boolean }) => {
     const e = ep();
-    const ws = new WebSocket(`${e.base.replace(/^http/, 'ws')}/v1/vms/${encodeURIComponent(id)}/console`, { headers: { authorization: `Bearer ${e.token}` } });
+    const ws = new WebSocket(`${e.base.replace(/^http/, 'ws')}/v1/vms/${encodeURIComponent(id)}/console`, { headers: { authorization: `Bearer ${e.token}` }, ...tlsOptions(e) });
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('unexpected-response', (_req, res) => reject(new UserError(`cannot attach to ${id}: HTTP ${res.statusCode}`)));
@@ -140,10 +161,25 @@ export function vmCommands(program: Command): void {
     const con = attachConsole((b) => ws.send(b), () => { ws.close(); done(); });
     ws.on('message', (d: Buffer) => con.write(new Uint8Array(d)));
     ws.on('close', () => done());
-    // Piped input: detach once it has been sent (the VM keeps running).
-    if (process.stdin.isTTY !== true) process.stdin.once('end', () => setTimeout(() => { ws.close(); done(); }, 500));
+    let stoppedAs: VmInfo | undefined;
+    if (o.untilStopped) {
+      // Polls the VM's state: the console itself stays open across stops and restarts.
+      const poll = setInterval(() => {
+        api<VmInfo>(e, 'GET', `/v1/vms/${encodeURIComponent(id)}`).then((v) => {
+          if (v.state === 'stopped' || v.state === 'failed' || v.state === 'lost') { stoppedAs = v; ws.close(); done(); }
+        }).catch(() => {});
+      }, 300);
+      void finished.then(() => clearInterval(poll));
+    } else if (process.stdin.isTTY !== true) {
+      // Piped input: detach once it has been sent (the VM keeps running).
+      process.stdin.once('end', () => setTimeout(() => { ws.close(); done(); }, 500));
+    }
     await finished;
     con.close();
+    if (stoppedAs !== undefined) {
+      process.stderr.write(`\nhv: VM ${stoppedAs.name} ${stoppedAs.state}${stoppedAs.reason ? `: ${stoppedAs.reason}` : ''}\n`);
+      if (stoppedAs.state !== 'stopped') process.exitCode = 1;
+    }
   });
 
   program.command('events').description('show daemon events (state changes, failures, allocation changes)')
@@ -151,11 +187,15 @@ export function vmCommands(program: Command): void {
     .action(async (o: { follow?: boolean; vm?: string; json?: boolean }) => {
       const e = ep();
       const q = new URLSearchParams({ follow: o.follow ? 'true' : 'false', ...(o.vm ? { vm: o.vm } : {}) });
-      const res = await fetch(`${e.base}/v1/events?${q}`, { headers: { authorization: `Bearer ${e.token}` } });
-      if (!res.ok || res.body === null) throw new UserError(`events: HTTP ${res.status}: ${await res.text()}`);
+      const res = await request(e, 'GET', `/v1/events?${q}`);
+      if (res.statusCode !== 200) {
+        let text = '';
+        for await (const c of res) text += String(c);
+        throw new UserError(`events: HTTP ${res.statusCode}: ${text}`);
+      }
       let buf = '';
       const dec = new TextDecoder();
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      for await (const chunk of res as AsyncIterable<Uint8Array>) {
         buf += dec.decode(chunk, { stream: true });
         let i: number;
         while ((i = buf.indexOf('\n\n')) >= 0) {
@@ -179,7 +219,9 @@ export function vmCommands(program: Command): void {
   });
 
   const hvJs = join(fileURLToPath(import.meta.url), '..', '..', '..', '..', 'bin', 'hv.js');
-  program.command('up').description('start the daemon in the background').option('--port <n>', 'TCP port on 127.0.0.1').action(async (o: { port?: string }) => {
+  program.command('up').description('start the daemon in the background (same options as hv daemon)').option('--port <n>', 'TCP port on 127.0.0.1')
+    .option('--overcommit <ratio>', 'memory overcommit ratio').option('--tls', 'serve HTTPS').option('--tls-cert <file>', 'PEM certificate').option('--tls-key <file>', 'PEM key')
+    .action(async (o: { port?: string; overcommit?: string; tls?: boolean; tlsCert?: string; tlsKey?: string }) => {
     const dir = cliStateDir();
     mkdirSync(dir, { recursive: true });
     try {
@@ -189,17 +231,21 @@ export function vmCommands(program: Command): void {
       return;
     } catch { /* not running */ }
     const log = openSync(join(dir, 'daemon.log'), 'a');
-    const child = spawn(process.execPath, [hvJs, 'daemon', ...(o.port ? ['--port', o.port] : [])], { detached: true, stdio: ['ignore', log, log] });
+    const args = [...(o.port ? ['--port', o.port] : []), ...(o.overcommit ? ['--overcommit', o.overcommit] : []), ...(o.tls ? ['--tls'] : []),
+      ...(o.tlsCert ? ['--tls-cert', resolvePath(o.tlsCert)] : []), ...(o.tlsKey ? ['--tls-key', resolvePath(o.tlsKey)] : [])];
+    const child = spawn(process.execPath, [hvJs, 'daemon', ...args], { detached: true, stdio: ['ignore', log, log] });
     child.unref();
     for (let i = 0; i < 100; i++) {
       await new Promise((r) => setTimeout(r, 100));
       try {
-        const info = JSON.parse(readFileSync(join(dir, 'daemon.json'), 'utf8')) as { pid: number; port: number };
-        if (info.pid === child.pid) { out(`hv daemon started (pid ${info.pid}, http://127.0.0.1:${info.port}; log ${join(dir, 'daemon.log')})`); return; }
+        const info = JSON.parse(readFileSync(join(dir, 'daemon.json'), 'utf8')) as { pid: number; port: number; tls?: unknown };
+        if (info.pid === child.pid) { out(`hv daemon started (pid ${info.pid}, ${info.tls ? 'https' : 'http'}://127.0.0.1:${info.port}; log ${join(dir, 'daemon.log')})`); return; }
       } catch { /* not yet */ }
       if (child.exitCode !== null) break;
     }
-    throw new UserError(`the daemon did not start; see ${join(dir, 'daemon.log')}`);
+    let last = '';
+    try { last = readFileSync(join(dir, 'daemon.log'), 'utf8').trim().split('\n').slice(-1)[0] ?? ''; } catch { /* no log */ }
+    throw new UserError(`the daemon did not start${last ? `: ${last.replace(/^hv(: error)?:\s*/, '')}` : ''} (log: ${join(dir, 'daemon.log')})`);
   });
   program.command('down').description('stop the background daemon (VMs keep running unless --all)').option('--all', 'kill every VM first').action(async (o: { all?: boolean }) => {
     const dir = cliStateDir();

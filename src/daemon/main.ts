@@ -6,6 +6,7 @@
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Server } from 'node:net';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { randomBytes } from 'node:crypto';
 import { cpus, homedir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { UserError } from '../base/errors.js';
 import { Store } from './store.js';
 import { VmManager } from './manager.js';
 import { buildServer } from './server.js';
+import { loadTls, type TlsMaterial, type TlsOptions } from './tls.js';
 
 export const DEFAULT_PORT = 7420;
 
@@ -25,7 +27,11 @@ export function imageCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(env['XDG_CACHE_HOME'] || join(homedir(), '.cache'), 'hv');
 }
 
-export interface DaemonInfo { pid: number; port: number; host: string; socket: string; startedAt: string }
+export interface DaemonInfo {
+  pid: number; port: number; host: string; socket: string; startedAt: string;
+  /** With TLS: the certificate the TCP listener serves (clients trust it as their CA) and its SHA-256 fingerprint. */
+  tls?: { ca: string; fingerprint256: string };
+}
 
 export interface DaemonOptions {
   stateDir?: string;
@@ -34,6 +40,8 @@ export interface DaemonOptions {
   overcommitRatio?: number;
   hostMemoryBytes?: number;
   vmEnv?: NodeJS.ProcessEnv;
+  /** HTTPS on the TCP listener (the UNIX socket stays plain HTTP: it is mode 0600 and local). */
+  tls?: TlsOptions;
 }
 
 export interface RunningDaemon { info: DaemonInfo; token: string; manager: VmManager; close(): Promise<void> }
@@ -73,7 +81,9 @@ export async function startDaemon(o: DaemonOptions = {}): Promise<RunningDaemon>
   });
   await manager.init();
   const tokenPath = join(dir, 'token');
-  const app = await buildServer(manager, { token, tokenPath });
+  let tls: TlsMaterial | undefined;
+  try { tls = o.tls ? loadTls(dir, o.tls) : undefined; } catch (e) { manager.close(); store.close(); throw e; }
+  const app = await buildServer(manager, { token, tokenPath, ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}) });
   const host = o.host ?? '127.0.0.1';
   try {
     await app.listen({ port: o.port ?? DEFAULT_PORT, host });
@@ -88,10 +98,20 @@ export async function startDaemon(o: DaemonOptions = {}): Promise<RunningDaemon>
   // The UNIX socket forwards to the TCP listener (same auth, WebSockets included).
   const sockPath = join(dir, 'hv.sock');
   rmSync(sockPath, { force: true });
-  const unix: Server = createServer((c) => { const t = connect(port, host); c.pipe(t).pipe(c); t.on('error', () => c.destroy()); c.on('error', () => t.destroy()); });
+  // With TLS it opens a TLS connection to the listener and pipes only once the peer has shown our own certificate.
+  const unix: Server = createServer((c) => {
+    c.pause();
+    const t = tls ? tlsConnect({ port, host, rejectUnauthorized: false, servername: 'localhost' }) : connect(port, host);
+    const pipe = (): void => { c.pipe(t).pipe(c); c.resume(); };
+    if (tls) {
+      const fp = tls.fingerprint256;
+      (t as TLSSocket).once('secureConnect', () => { if ((t as TLSSocket).getPeerCertificate().fingerprint256 === fp) pipe(); else { t.destroy(); c.destroy(); } });
+    } else pipe();
+    t.on('error', () => c.destroy()); c.on('error', () => t.destroy());
+  });
   await new Promise<void>((r) => unix.listen(sockPath, r));
   chmodSync(sockPath, 0o600);
-  const info: DaemonInfo = { pid: process.pid, port, host, socket: sockPath, startedAt: new Date().toISOString() };
+  const info: DaemonInfo = { pid: process.pid, port, host, socket: sockPath, startedAt: new Date().toISOString(), ...(tls ? { tls: { ca: tls.certFile, fingerprint256: tls.fingerprint256 } } : {}) };
   writeFileSync(infoPath, JSON.stringify(info));
   manager.event(null, 'daemon', `daemon started (pid ${process.pid}, port ${port}, schema v${store.schemaVersion()})`);
   return {
@@ -110,7 +130,7 @@ export async function startDaemon(o: DaemonOptions = {}): Promise<RunningDaemon>
 /** Foreground daemon for `hv daemon`; returns when SIGTERM/SIGINT arrives. */
 export async function runDaemonForeground(o: DaemonOptions): Promise<number> {
   const d = await startDaemon(o);
-  process.stderr.write(`hv daemon: listening on http://${d.info.host}:${d.info.port} and ${d.info.socket} (token in ${join(o.stateDir ?? stateDir(), 'token')})\n`);
+  process.stderr.write(`hv daemon: listening on ${d.info.tls ? 'https' : 'http'}://${d.info.host}:${d.info.port} and ${d.info.socket} (token in ${join(o.stateDir ?? stateDir(), 'token')})\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);

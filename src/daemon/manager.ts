@@ -39,6 +39,8 @@ interface Live {
   consoleClients: Set<(b: Buffer) => void>;
   enforcement: Record<string, string>;
   starting?: Promise<void>;
+  /** The end of the console output, for failure messages split across chunks (watchGuest). */
+  guestTail?: string;
 }
 
 const SCROLLBACK = 64 * 1024;
@@ -158,6 +160,7 @@ export class VmManager {
     if (spec.bios !== undefined && spec.bios !== 'none' && spec.bios !== 'builtin') spec.bios = this.confine(spec.bios, 'bios', true);
     if (spec.disks) spec.disks = spec.disks.map((d) => ({ ...d, path: this.confine(d.path, 'disk', d.backing === undefined), ...(d.backing !== undefined ? { backing: this.confine(d.backing, 'backing image', true) } : {}) }));
     if (spec.balloonTargetMiB !== undefined && spec.balloonTargetMiB > spec.memoryMiB!) throw new CommandError('invalid', `balloonTargetMiB ${spec.balloonTargetMiB} exceeds the VM's memory (${spec.memoryMiB} MiB)`);
+    if (spec.hostCpus !== undefined) spec.hostCpus = this.checkHostCpus(spec.hostCpus);
     const cap = this.capacity();
     if (spec.memoryMiB! * MiB > cap) throw new CommandError('capacity', `VM ${spec.name} needs ${spec.memoryMiB} MiB but the host's memory capacity is ${Math.floor(cap / MiB)} MiB (host RAM × overcommit ratio ${this.opts.overcommitRatio})`);
     for (const d of spec.disks ?? []) {
@@ -187,6 +190,13 @@ export class VmManager {
   private removeCgroup(id: string): void {
     const cg = vmCgroupDir(id);
     if (cg !== undefined && existsSync(cg)) { try { rmdirSync(cg); } catch { /* still in use */ } }
+  }
+
+  /** Host CPU affinity: every CPU must exist on this host; returned sorted. */
+  private checkHostCpus(list: number[]): number[] {
+    const bad = list.filter((c) => c >= this.opts.hostCpus);
+    if (bad.length) throw new CommandError('invalid', `hostCpus: host CPU ${bad.join(', ')} does not exist (this host has ${this.opts.hostCpus} CPUs: 0-${this.opts.hostCpus - 1})`);
+    return [...list].sort((x, y) => x - y);
   }
 
   private capacity(): number { return this.opts.hostMemoryBytes * this.opts.overcommitRatio; }
@@ -225,6 +235,7 @@ export class VmManager {
   private wire(l: Live, h: VmHandle): void {
     l.handle = h;
     h.events.on('console', (b: Buffer) => {
+      this.watchGuest(l, b);
       l.scrollback = Buffer.concat([l.scrollback, b]);
       if (l.scrollback.length > SCROLLBACK) l.scrollback = l.scrollback.subarray(-SCROLLBACK);
       for (const c of l.consoleClients) c(b);
@@ -234,6 +245,22 @@ export class VmManager {
       const sb = Buffer.from((r as { scrollback: string }).scrollback, 'base64');
       if (l.scrollback.length === 0) l.scrollback = sb;
     }).catch(() => {});
+  }
+
+  /**
+   * Failures inside a guest that keeps running, seen on its console: the Linux OOM killer ("Out of memory: Killed
+   * process 123 (tail)") is reported as a failure event. (A kernel panic ends the VM; vm-main.ts reports that.)
+   */
+  private watchGuest(l: Live, b: Buffer): void {
+    const text = (l.guestTail ?? '') + b.toString('latin1');
+    const re = /Out of memory: Killed process (\d+) \(([^)\r\n]*)\)/g;
+    let m: RegExpExecArray | null;
+    let end = 0;
+    while ((m = re.exec(text)) !== null) {
+      end = m.index + m[0].length;
+      this.event(l.row.id, 'failure', `${l.row.name}: guest OOM killer: killed process ${m[1]} (${m[2]})`, { guest: 'oom-kill', pid: Number(m[1]), process: m[2] });
+    }
+    l.guestTail = text.slice(Math.max(end, text.length - 200));
   }
 
   private onExit(l: Live, h: VmHandle, x: VmExit): void {
@@ -271,9 +298,11 @@ export class VmManager {
     l.stopRequested = true;
     const h = l.handle;
     const gone = new Promise<void>((r) => h.events.once('exit', () => r()));
-    this.setState(l, 'stopping', null, `${l.row.name}: stopping (hard stop after ${timeoutMs} ms)`);
+    this.setState(l, 'stopping', null, `${l.row.name}: stopping (power button pressed; hard stop after ${timeoutMs} ms)`);
     try { await h.send({ cmd: 'resume' }); await h.send({ cmd: 'stop', timeoutMs }); } catch { /* gone already */ }
-    await Promise.race([gone, new Promise((r) => setTimeout(r, timeoutMs + 3000))]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([gone, new Promise((r) => { timer = setTimeout(r, timeoutMs + 3000); })]);
+    clearTimeout(timer);
     if (l.handle === h) await this.kill(l);
   }
 
@@ -327,16 +356,18 @@ export class VmManager {
     if (c.balloonTargetMiB !== undefined && c.balloonTargetMiB > (spec.memoryMiB ?? 128)) throw new CommandError('invalid', `balloonTargetMiB ${c.balloonTargetMiB} exceeds the VM's memory (${spec.memoryMiB} MiB)`);
     if (c.cpuWeight !== undefined) spec.cpuWeight = c.cpuWeight;
     if (c.cpuLimit !== undefined) { if (c.cpuLimit === null) delete spec.cpuLimit; else spec.cpuLimit = c.cpuLimit; }
+    if (c.hostCpus !== undefined) { if (c.hostCpus === null) delete spec.hostCpus; else spec.hostCpus = this.checkHostCpus(c.hostCpus); }
     if (c.balloonTargetMiB !== undefined) spec.balloonTargetMiB = c.balloonTargetMiB;
     if (c.rateLimits !== undefined) spec.rateLimits = c.rateLimits;
     if (c.restartPolicy !== undefined) spec.restartPolicy = c.restartPolicy;
     l.row.spec = spec;
     this.store.updateVm(l.row);
-    if (l.handle && (c.cpuWeight !== undefined || c.cpuLimit !== undefined || c.balloonTargetMiB !== undefined || c.rateLimits !== undefined)) {
+    if (l.handle && (c.cpuWeight !== undefined || c.cpuLimit !== undefined || c.hostCpus !== undefined || c.balloonTargetMiB !== undefined || c.rateLimits !== undefined)) {
       const r = await l.handle.send({
         cmd: 'set',
         ...(c.cpuWeight !== undefined ? { cpuWeight: c.cpuWeight } : {}),
         ...(c.cpuLimit !== undefined ? { cpuLimit: c.cpuLimit } : {}),
+        ...(c.hostCpus !== undefined ? { hostCpus: spec.hostCpus ?? null } : {}),
         ...(c.balloonTargetMiB !== undefined ? { balloonTargetMiB: c.balloonTargetMiB } : {}),
         ...(c.rateLimits !== undefined ? { rateLimits: c.rateLimits } : {}),
       }) as { enforcement: Record<string, string> };

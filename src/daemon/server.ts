@@ -13,12 +13,13 @@ import { CommandError, ERROR_STATUS, VM_STATES, type VmCommand, type VmEvent, ty
 import { vmSpecSchema, vmSetSchema, vmInfoSchema, errorSchema, hostInfoSchema, eventSchema, idParams } from '../api/schemas.js';
 import type { VmManager } from './manager.js';
 
-export interface ServerOptions { token: string; tokenPath: string }
+export interface ServerOptions { token: string; tokenPath: string; https?: { cert: Buffer; key: Buffer } }
 
 const errors = { '4xx': errorSchema, '5xx': errorSchema };
 
 export async function buildServer(mgr: VmManager, opts: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
+    ...(opts.https ? { https: opts.https } : {}),
     logger: false,
     routerOptions: { maxParamLength: 200 },
     bodyLimit: 1024 * 1024,
@@ -82,7 +83,7 @@ export async function buildServer(mgr: VmManager, opts: ServerOptions): Promise<
   }
   app.post<{ Params: { id: string }; Querystring: { timeoutMs?: string } }>('/v1/vms/:id/stop', {
     schema: {
-      tags, summary: 'stop a VM: wait for the guest to power off, then hard stop after the timeout', params: idParams,
+      tags, summary: 'stop a VM: press its power button (the guest powers off cleanly), hard stop after the timeout', params: idParams,
       querystring: { type: 'object', additionalProperties: false, properties: { timeoutMs: { type: 'string', pattern: '^[0-9]{1,6}$' } } },
       response: { 200: vmInfoSchema, ...errors },
     },
@@ -178,7 +179,24 @@ export async function buildServer(mgr: VmManager, opts: ServerOptions): Promise<
     return reply.type(reg.contentType).send(await reg.metrics());
   });
 
-  app.get('/v1/openapi.json', { schema: { hide: true } }, () => app.swagger());
+  // @fastify/swagger leaves WebSocket routes out; the console is described by hand (OpenAPI 3.0 has no WebSocket
+  // type, so as the GET that upgrades: 101 on success, the usual errors before the upgrade).
+  const consolePath = {
+    get: {
+      tags, summary: 'serial console over WebSocket (binary frames both ways; up to 64 KiB of scrollback first, then live output; what the client sends is guest input)',
+      operationId: 'vmConsole',
+      parameters: [{ name: 'id', in: 'path', required: true, description: 'VM id or name', schema: idParams.properties.id }],
+      responses: {
+        101: { description: 'switching protocols: the WebSocket is open' },
+        401: { description: 'missing or wrong token', content: { 'application/json': { schema: errorSchema } } },
+        404: { description: 'unknown VM', content: { 'application/json': { schema: errorSchema } } },
+      },
+    },
+  };
+  app.get('/v1/openapi.json', { schema: { hide: true } }, () => {
+    const doc = app.swagger() as { paths?: Record<string, unknown> };
+    return { ...doc, paths: { ...doc.paths, '/v1/vms/{id}/console': consolePath } };
+  });
   await app.ready();
   return app;
 }

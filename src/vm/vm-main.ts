@@ -8,11 +8,13 @@
  *
  * CPU weight and limit: cgroup v1/v2 `cpu` controller when the host lets us create a group; otherwise the
  * limit is enforced by a duty cycle in the run loop (run, then sleep so that CPU time / wall time ≤ limit) and
- * the weight is only stored.
+ * the weight by the threads' nice value.
  */
 import { createServer, type Socket } from 'node:net';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setPriority } from 'node:os';
 import { VirtMachine } from '../machine/virt/machine.js';
 import type { BootPayload } from '../machine/virt/boot.js';
 import { openDisks, closeDisks, type Disk } from '../machine/virt/disks.js';
@@ -94,11 +96,50 @@ function leaveCgroup(): void {
 }
 let cpuLimit: number | null = spec.cpuLimit ?? null;
 let cpuWeight = spec.cpuWeight ?? 100;
+/**
+ * Without a cgroup the weight becomes a nice value for every thread of this process: CFS gives each nice level
+ * about 1.25× the CPU share of the next (kernel/sched/core.c sched_prio_to_weight), so weight w ↦ nice
+ * −log₁.₂₅(w/100), clamped to −20…19. Lowering nice below 0 needs CAP_SYS_NICE; without it hv keeps 0.
+ */
+function applyNice(): void {
+  // `| 0`: weight 100 gives −0, which os.setPriority rejects with a native assertion (not an exception).
+  const nice = Math.max(-20, Math.min(19, Math.round(-Math.log(cpuWeight / 100) / Math.log(1.25)))) | 0;
+  let applied = nice;
+  let tids: string[] = [];
+  try { tids = readdirSync('/proc/self/task'); } catch { tids = [String(process.pid)]; }
+  for (const tid of tids) {
+    try { setPriority(Number(tid), applied); } catch { if (applied < 0) { applied = 0; try { setPriority(Number(tid), 0); } catch { /* gone */ } } }
+  }
+  enforcement['cpuWeight'] = `nice ${applied}`;
+}
 function applyCpu(): void {
-  if (cgroupDir === undefined) return;
+  if (cgroupDir === undefined) { applyNice(); return; }
   writeFileSync(join(cgroupDir, 'cpu.shares'), String(Math.max(2, Math.round(cpuWeight * 1024 / 100))));
   writeFileSync(join(cgroupDir, 'cpu.cfs_period_us'), '100000');
   writeFileSync(join(cgroupDir, 'cpu.cfs_quota_us'), cpuLimit === null ? '-1' : String(Math.max(1000, Math.round(cpuLimit * 100000))));
+}
+/** The affinity this process inherited (restored when the VM's hostCpus are cleared). */
+const inheritedCpus = /Cpus_allowed_list:\s*(\S+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '';
+let hostCpus: number[] | null = spec.hostCpus ?? null;
+/**
+ * Host CPU affinity: `taskset -a -p -c LIST <pid>` sets it on every thread of this process (threads started later
+ * inherit it from the main thread), then every thread's Cpus_allowed_list is read back for `enforcement`.
+ */
+function applyAffinity(): void {
+  if (hostCpus === null && enforcement['hostCpus'] === undefined) return; // never set: keep the inherited affinity
+  const list = hostCpus === null ? inheritedCpus : hostCpus.join(',');
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', list, String(process.pid)], { stdio: 'ignore', timeout: 5000 });
+  } catch (e) {
+    enforcement['hostCpus'] = `not applied (taskset -a -p -c ${list}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'taskset (util-linux) is not installed' : (e as Error).message.split('\n')[0]})`;
+    return;
+  }
+  const seen = new Set<string>();
+  let threads = 0;
+  for (const tid of readdirSync('/proc/self/task')) {
+    try { seen.add(/Cpus_allowed_list:\s*(\S+)/.exec(readFileSync(`/proc/self/task/${tid}/status`, 'utf8'))?.[1] ?? '?'); threads++; } catch { /* thread ended */ }
+  }
+  enforcement['hostCpus'] = hostCpus === null ? `any (inherited ${[...seen].join(' ')})` : `taskset: ${threads} threads on host CPUs ${[...seen].join(' | ')}`;
 }
 let throttledMs = 0;
 let windowCpu = process.cpuUsage();
@@ -133,6 +174,8 @@ let paused = false;
 let resumeWaiters: (() => void)[] = [];
 let rebootRequested = false;
 let stopping = false;
+/** A stop request pressed the power button (the guest's poweroff then counts as a graceful stop). */
+let powerButtonPressed = false;
 let finished = false;
 
 function finish(reason: string, failed: boolean, code: number): void {
@@ -198,18 +241,22 @@ function handle(req: ControlRequest, sock: Socket): unknown {
     }
     case 'reboot': rebootRequested = true; if (paused) handle({ id: 0, cmd: 'resume' }, sock); wakeup.wake(); return {};
     case 'stop': {
-      // RISC-V virt has no ACPI power button: there is no guest-side graceful request. A stop waits for the guest
-      // to power off by itself (e.g. an in-guest shutdown) until the timeout, then ends the VM (hard stop).
+      // Graceful first (QEMU system_powerdown): press the board's power button (virtio-input KEY_POWER) and wait
+      // for the guest to power off until the timeout, then end the VM (hard stop). timeoutMs 0 = hard stop now.
       stopping = true;
       const t = Math.max(0, Math.min(req.timeoutMs, 600_000));
-      setTimeout(() => finish(`stopped by request (hard stop after ${t} ms: the guest did not power off)`, false, 0), t);
-      return { timeoutMs: t };
+      if (t > 0 && machine.requestPowerOff()) powerButtonPressed = true;
+      wakeup.wake();
+      const why = powerButtonPressed ? 'the guest did not power off after the power button was pressed' : 'the guest did not power off';
+      setTimeout(() => finish(`stopped by request (hard stop after ${t} ms: ${why})`, false, 0), t);
+      return { timeoutMs: t, powerButton: powerButtonPressed };
     }
     case 'kill': setImmediate(() => finish('killed by request', false, 0)); return {};
     case 'set': {
       if (req.cpuWeight !== undefined) cpuWeight = req.cpuWeight;
       if (req.cpuLimit !== undefined) { cpuLimit = req.cpuLimit; windowWall = performance.now(); windowCpu = process.cpuUsage(); }
       applyCpu();
+      if (req.hostCpus !== undefined) { hostCpus = req.hostCpus; applyAffinity(); }
       if (req.balloonTargetMiB !== undefined && machine.balloon) machine.balloon.setTarget(req.balloonTargetMiB * 256);
       if (req.rateLimits !== undefined) { diskLimiter.update(req.rateLimits.disk); for (const n of nics) n.update(req.rateLimits.net); }
       return { enforcement };
@@ -253,7 +300,9 @@ try { writeFileSync('/proc/self/oom_score_adj', '500'); } catch { /* not permitt
 try {
   setupCgroup();
   applyCpu();
-  disks = await openDisks((spec.disks ?? []).map((d, i) => ({ file: d.path, readOnly: d.readOnly ?? false, id: `disk${i}` })), (l) => process.stderr.write(`hv: warning: ${l}\n`));
+  applyAffinity();
+  disks = await openDisks((spec.disks ?? []).map((d, i) => ({ file: d.path, readOnly: d.readOnly ?? false, id: `disk${i}`, ...(d.quotaMiB !== undefined ? { quotaBytes: d.quotaMiB * 1048576 } : {}) })), (l) => process.stderr.write(`hv: warning: ${l}\n`));
+  if ((spec.disks ?? []).some((d) => d.quotaMiB !== undefined)) enforcement['diskQuota'] = 'allocated blocks (writes fail when full)';
   const limited = disks.map((d) => limitDisk(d, diskLimiter, diskCounters));
   const opened: Nic[] = await openNics((spec.nics ?? []).map((n) => ({
     ...(n.kind === 'user' ? { kind: 'user' as const, forwards: n.forwards ?? [] } : { kind: 'switch' as const, name: n.name }),
@@ -280,7 +329,7 @@ serve();
 writeFileSync(join(dir, 'pid'), String(process.pid));
 const result = await runMachine(machine, { wakeup, gate, shouldStop: () => finished });
 switch (result.kind) {
-  case 'poweroff': finish('guest powered off', false, 0); break;
+  case 'poweroff': finish(stopping ? `guest powered off (graceful stop${powerButtonPressed ? ' after the power button was pressed' : ''})` : 'guest powered off', false, 0); break;
   case 'fail': finish(result.message ?? `guest reported failure (code ${result.code})`, true, 1); break;
   case 'reset': finish('guest reset', false, 0); break;
   default: break;

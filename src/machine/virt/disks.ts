@@ -9,6 +9,7 @@ import { realpath } from 'node:fs/promises';
 import { UserError } from '../../base/errors.js';
 import type { BlockBackend } from '../../devices/virtio/blk/backend.js';
 import { openDisk, type DiskFormat } from '../../backends/block/open.js';
+import { withQuota } from '../../backends/block/quota.js';
 
 /** One drive as the user described it (the CLI's --drive has this shape). */
 export interface DriveSpec {
@@ -20,6 +21,8 @@ export interface DriveSpec {
   id?: string;
   /** Serial number the guest reads with VIRTIO_BLK_T_GET_ID (≤ 20 bytes). */
   serial?: string;
+  /** Host space the image file may occupy, in bytes (src/backends/block/quota.ts); absent = no quota. */
+  quotaBytes?: number;
 }
 
 /** An opened disk, ready for VirtConfig.disks. */
@@ -40,7 +43,8 @@ export async function openDisks(specs: readonly DriveSpec[], log?: (line: string
     for (const [i, s] of specs.entries()) {
       const id = s.id ?? `drive${i}`;
       const opened = await openDisk({ path: s.file, ...(s.format ? { format: s.format } : {}), readOnly: s.readOnly ?? false, serial: s.serial ?? id });
-      const disk: Disk = { id, backend: opened.backend, format: opened.format, chain: opened.chain };
+      const backend = s.quotaBytes !== undefined && !(s.readOnly ?? false) ? withQuota(opened.backend, opened.chain[0]!, s.quotaBytes) : opened.backend;
+      const disk: Disk = { id, backend, format: opened.format, chain: opened.chain };
       disks.push(disk);
       for (const w of opened.warnings) log?.(w);
       const reals = await Promise.all(opened.chain.map((p) => realpath(p)));
