@@ -9,7 +9,6 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { UserError } from '../../base/errors.js';
 import { BlockError, type BlockBackend } from '../../devices/virtio/blk/backend.js';
 import { RawBackend } from './raw.js';
-import { Qcow2Backend } from './qcow2.js';
 import { ImageFormatError, QCOW2_MAGIC } from './qcow2-format.js';
 
 export type DiskFormat = 'raw' | 'qcow2';
@@ -108,6 +107,8 @@ async function openImage(path: string, format: DiskFormat, ctx: Ctx): Promise<Bl
     if (format === 'raw') {
       return await RawBackend.open(path, { readOnly: ctx.readOnly, serial: ctx.serial, probed: ctx.probedRaw });
     }
+    // Imported on first use: a VM process without qcow2 disks does not load the qcow2 code (docs/daemon.md, Density).
+    const { Qcow2Backend } = await import('./qcow2.js');
     return await Qcow2Backend.open(path, {
       readOnly: ctx.readOnly,
       serial: ctx.serial,

@@ -5,7 +5,8 @@
  */
 import { defaultMac } from '../../base/mac.js';
 import type { NetBackend } from '../../devices/virtio/net/backend.js';
-import { openNetBackend, type NetBackendSpec } from '../../backends/net/index.js';
+// open.js, not index.js: the VM process then loads passt/switch only for NICs that use them.
+import { openNetBackend, type NetBackendSpec } from '../../backends/net/open.js';
 
 /** One NIC as the user described it (the CLI's NetSpec has this shape). */
 export type NicSpec = NetBackendSpec & { mac?: Uint8Array };
