@@ -230,6 +230,28 @@ test('virtio-blk: completions after a reset touch neither guest memory nor the u
   assert.equal(r.driver.mem.read8(buf), 0x99);
 });
 
+test('virtio-blk: a guest that resets and re-initialises in a loop cannot get more than MAX_INFLIGHT_BYTES going', async () => {
+  const r = rig();
+  r.backend.hold = true;
+  const big = 4 * MiB; // each read gets its own host buffer, even though they all alias one guest buffer
+  const buf = r.driver.alloc(big);
+  for (let round = 0; round < 80; round++) {
+    if (round > 0) r.driver.init({ queueSize: 64 });
+    const q = r.driver.queue(0);
+    for (let i = 0; i < 4; i++) {
+      const st = r.driver.alloc(1);
+      q.add([{ addr: header(r.driver, B.VIRTIO_BLK_T_IN, 0), len: 16 }, { addr: buf, len: big, write: true }, { addr: st, len: 1, write: true }]);
+    }
+    q.kick();
+    await settle();
+    r.driver.w32(R.STATUS, 0); // reset with the reads still at the backend
+  }
+  assert.ok(r.backend.pending * big <= MAX_INFLIGHT_BYTES + big, `${r.backend.pending} reads of 4 MiB held at once across resets`);
+  r.backend.release();
+  await settle();
+  assert.equal(r.dev.inFlight, 0, 'every stale operation settled and was uncounted');
+});
+
 test('virtio-blk: host memory in flight is bounded even when every request aliases one big guest buffer', async () => {
   const backend = new MemoryBlock(64 * MiB);
   backend.hold = true;

@@ -173,8 +173,8 @@ export class VirtioBlk implements VirtioDevice {
     this.q = undefined;
     this.negotiated = 0n;
     this.epoch++;
-    this.inflight = 0;
-    this.inflightBytes = 0;
+    // In-flight counters are not cleared: operations started before the reset still hold host buffers until they
+    // settle, and a guest that resets in a loop must not get more than MAX_INFLIGHT_BYTES going at once.
   }
 
   notify(index: number): void {
@@ -331,9 +331,11 @@ export class VirtioBlk implements VirtioDevice {
     this.inflightBytes += bytes;
     const finish = (status: number, written: number): void => {
       if (buf) this.pool.give(buf);
-      if (epoch !== this.epoch) return; // reset meanwhile: the chain's memory may be reused
       this.inflight--;
       this.inflightBytes -= bytes;
+      // Reset meanwhile: the chain's memory may be reused, so nothing is written; the budget it freed may let the
+      // re-initialised queue go on.
+      if (epoch !== this.epoch) { this.process(); return; }
       if (q.live) {
         try {
           c.write(c.writableLength - 1, STATUS[status]!);
@@ -346,7 +348,7 @@ export class VirtioBlk implements VirtioDevice {
     };
     op.then(
       () => {
-        if (epoch !== this.epoch) return;
+        if (epoch !== this.epoch) { finish(B.VIRTIO_BLK_S_OK, 0); return; }
         let written: number;
         try { written = onOk(); } catch (e) {
           this.ctx.errors.report('completion', `cannot write request data: ${(e as Error).message}`);
