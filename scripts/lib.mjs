@@ -1,7 +1,7 @@
 // Shared helpers for the project's own scripts (setup, build, test, start, bench).
 // Dependency-free on purpose: these run before `npm install` has happened.
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, readdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -22,9 +22,32 @@ export function have(cmd) {
 export function ensureNodeModules() {
   const marker = join(root, 'node_modules', '.package-lock.json');
   const lock = join(root, 'package-lock.json');
-  if (existsSync(marker) && (!existsSync(lock) || statSync(marker).mtimeMs >= statSync(lock).mtimeMs)) return;
-  console.error('hv: installing npm dependencies…');
-  run('npm', [existsSync(lock) ? 'ci' : 'install', '--no-audit', '--no-fund']);
+  const fresh = () => existsSync(marker) && (!existsSync(lock) || statSync(marker).mtimeMs >= statSync(lock).mtimeMs);
+  if (fresh()) return;
+  // Two builds started at once (e.g. `npm test` and `npm start`) must not run `npm ci` over each other: it empties
+  // node_modules first. The first takes the lock; the others wait for it, then find node_modules fresh.
+  const lockDir = join(root, '.npm-install.lock');
+  const deadline = Date.now() + 15 * 60_000;
+  for (;;) {
+    try { mkdirSync(lockDir); break; } catch (e) {
+      if (e.code !== 'EEXIST') throw e;
+      let stale = Date.now() > deadline;
+      try { stale ||= Date.now() - statSync(lockDir).mtimeMs > 15 * 60_000; } catch { continue; }
+      if (stale) { rmSync(lockDir, { recursive: true, force: true }); continue; }
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+    }
+  }
+  let failed = 0;
+  try {
+    if (fresh()) return;
+    console.error('hv: installing npm dependencies…');
+    const r = spawnSync('npm', [existsSync(lock) ? 'ci' : 'install', '--no-audit', '--no-fund'], { stdio: 'inherit', cwd: root });
+    if (r.error || r.status !== 0) {
+      console.error(`hv: npm ${existsSync(lock) ? 'ci' : 'install'} failed${r.error ? `: ${r.error.message}` : ''}`);
+      failed = r.status || 1;
+    }
+  } finally { rmSync(lockDir, { recursive: true, force: true }); }
+  if (failed) process.exit(failed);
 }
 
 /**
