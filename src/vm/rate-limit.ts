@@ -6,10 +6,9 @@
  * same buckets per direction, with the net backend's flow control instead of waiting (`limitNic`).
  */
 import type { RateLimiter as RateLimiterConfig, TokenBucket as TokenBucketConfig } from '../api/types.js';
-import type { Disk } from '../machine/virt/disks.js';
+import { wrapBackend, type Disk } from '../machine/virt/disks.js';
 import type { Nic } from '../machine/virt/net.js';
 
-type Backend = Disk['backend'];
 
 export class TokenBucket {
   private tokens: number;
@@ -89,21 +88,13 @@ export interface DiskCounters { readBytes: number; writeBytes: number; ops: numb
 /** Wraps a disk's backend so reads and writes pass the limiter and are counted. */
 export function limitDisk(d: Disk, limiter: RateLimiter, counters: DiskCounters): Disk {
   const b = d.backend;
-  const backend: Backend = {
-    get capacity() { return b.capacity; },
-    get readOnly() { return b.readOnly; },
-    get serial() { return b.serial; },
-    get canDiscard() { return b.canDiscard; },
-    get canWriteZeroes() { return b.canWriteZeroes; },
-    ...(b.discardAlignment !== undefined ? { discardAlignment: b.discardAlignment } : {}),
-    get description() { return b.description; },
+  const backend = wrapBackend(b, {
     read: async (offset, dst) => { await limiter.consume(dst.length); counters.ops++; counters.readBytes += dst.length; return b.read(offset, dst); },
     write: async (offset, src) => { await limiter.consume(src.length); counters.ops++; counters.writeBytes += src.length; return b.write(offset, src); },
     flush: async () => { await limiter.consume(0); counters.ops++; return b.flush(); },
     discard: async (offset, length) => { await limiter.consume(0); counters.ops++; return b.discard(offset, length); },
     writeZeroes: async (offset, length, mayUnmap) => { await limiter.consume(0); counters.ops++; return b.writeZeroes(offset, length, mayUnmap); },
-    close: () => b.close(),
-  };
+  });
   return { ...d, backend };
 }
 

@@ -13,7 +13,7 @@
  * stat are added as an upper bound, so staying well below the quota costs no system calls.
  */
 import { stat } from 'node:fs/promises';
-import { BlockError, type BlockBackend } from '../../devices/virtio/blk/backend.js';
+import { BlockError, wrapBackend, type BlockBackend } from '../../devices/virtio/blk/backend.js';
 
 const STAT_INTERVAL_MS = 50;
 
@@ -54,28 +54,19 @@ export function withQuota(b: BlockBackend, path: string, quotaBytes: number): Bl
     }
     sinceMeasure += len;
   };
-  return {
-    get capacity() { return b.capacity; },
-    get readOnly() { return b.readOnly; },
-    get serial() { return b.serial; },
-    get canDiscard() { return b.canDiscard; },
-    get canWriteZeroes() { return b.canWriteZeroes; },
-    ...(b.discardAlignment !== undefined ? { discardAlignment: b.discardAlignment } : {}),
-    get description() { return b.description; },
-    quota: {
-      quotaBytes,
-      get usedBytes() { return Math.max(0, estimate()); },
-      get refused() { return refused; },
-    },
-    read: (offset, dst) => b.read(offset, dst),
+  return wrapBackend(b, {
     write: async (offset, src) => { await admit(src.length, 'write'); return b.write(offset, src); },
-    flush: () => b.flush(),
     discard: async (offset, length) => { await b.discard(offset, length); measured = -1; },
     writeZeroes: async (offset, length, mayUnmap) => {
       if (!mayUnmap) await admit(length, 'write-zeroes');
       await b.writeZeroes(offset, length, mayUnmap);
       if (mayUnmap) measured = -1;
     },
-    close: () => b.close(),
-  };
+  }, {
+    quota: {
+      quotaBytes,
+      get usedBytes() { return Math.max(0, estimate()); },
+      get refused() { return refused; },
+    } as QuotaState,
+  });
 }

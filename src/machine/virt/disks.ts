@@ -8,6 +8,8 @@
 import { realpath } from 'node:fs/promises';
 import { UserError } from '../../base/errors.js';
 import type { BlockBackend } from '../../devices/virtio/blk/backend.js';
+// For host-side wrappers in rooms that may not reach devices/ (src/vm/rate-limit.ts).
+export { wrapBackend } from '../../devices/virtio/blk/backend.js';
 import { openDisk, type DiskFormat } from '../../backends/block/open.js';
 import { withQuota } from '../../backends/block/quota.js';
 

@@ -50,3 +50,29 @@ export interface BlockBackend {
   /** Flushes and releases the image. Further calls fail. */
   close(): Promise<void>;
 }
+
+/** The operations a wrapper may replace (the descriptive properties always come from the wrapped backend). */
+export type BlockOps = Pick<BlockBackend, 'read' | 'write' | 'flush' | 'discard' | 'writeZeroes' | 'close'>;
+
+/**
+ * A backend that forwards everything to `b` except the operations in `ops` — the shape of every host-side
+ * wrapper (rate limits, quotas). Properties are read through from `b`, so they stay current.
+ */
+export function wrapBackend<E extends object = object>(b: BlockBackend, ops: Partial<BlockOps>, extra?: E): BlockBackend & E {
+  const w: BlockBackend = {
+    get capacity() { return b.capacity; },
+    get readOnly() { return b.readOnly; },
+    get serial() { return b.serial; },
+    get canDiscard() { return b.canDiscard; },
+    get canWriteZeroes() { return b.canWriteZeroes; },
+    ...(b.discardAlignment !== undefined ? { discardAlignment: b.discardAlignment } : {}),
+    get description() { return b.description; },
+    read: ops.read ?? ((offset, dst) => b.read(offset, dst)),
+    write: ops.write ?? ((offset, src) => b.write(offset, src)),
+    flush: ops.flush ?? (() => b.flush()),
+    discard: ops.discard ?? ((offset, length) => b.discard(offset, length)),
+    writeZeroes: ops.writeZeroes ?? ((offset, length, mayUnmap) => b.writeZeroes(offset, length, mayUnmap)),
+    close: ops.close ?? (() => b.close()),
+  };
+  return extra ? Object.defineProperties(w, Object.getOwnPropertyDescriptors(extra)) as BlockBackend & E : w as BlockBackend & E;
+}
