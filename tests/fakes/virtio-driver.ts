@@ -225,6 +225,18 @@ export class VirtioTestDriver {
     return true;
   }
 
+  /** Posts `n` device-writable buffers of `len` bytes on queue `i` and kicks it; returns their addresses by head. */
+  postWritable(i: number, n: number, len: number): Map<number, number> {
+    const q = this.queue(i);
+    const m = new Map<number, number>();
+    for (let k = 0; k < n; k++) {
+      const a = this.alloc(len);
+      m.set(q.add([{ addr: a, len, write: true }])!, a);
+    }
+    q.kick();
+    return m;
+  }
+
   queue(i: number): DriverQueue {
     const q = this.queues[i];
     if (q === undefined) throw new RangeError(`mock driver: queue ${i} not set up`);

@@ -17,14 +17,7 @@ function query(drv: VirtioTestDriver, select: number, subsel: number): [number, 
 
 /** Posts `n` 8-byte device-writable event buffers on eventq; returns their addresses by head. */
 function postBuffers(drv: VirtioTestDriver, n: number, len = I.EVENT_SIZE): Map<number, number> {
-  const q = drv.queue(I.Q_EVENT);
-  const m = new Map<number, number>();
-  for (let i = 0; i < n; i++) {
-    const a = drv.alloc(len);
-    m.set(q.add([{ addr: a, len, write: true }])!, a);
-  }
-  q.kick();
-  return m;
+  return drv.postWritable(I.Q_EVENT, n, len);
 }
 
 /** Used eventq buffers, decoded as events in ring order. */

@@ -53,14 +53,7 @@ function transmit(drv: VirtioTestDriver, frame: Uint8Array, opts: { flags?: numb
 
 /** Posts `n` receive buffers of `len` bytes; returns their addresses by head. */
 function postRx(drv: VirtioTestDriver, n: number, len: number): Map<number, number> {
-  const q = drv.queue(N.RX_QUEUE);
-  const m = new Map<number, number>();
-  for (let i = 0; i < n; i++) {
-    const a = drv.alloc(len);
-    m.set(q.add([{ addr: a, len, write: true }])!, a);
-  }
-  q.kick();
-  return m;
+  return drv.postWritable(N.RX_QUEUE, n, len);
 }
 
 test('virtio-net: ID 1, MAC and link-up status in config, two queues, the offered features', () => {
