@@ -23,7 +23,7 @@ const ROOMS = {
   // layout/ISA bindings live inside the room (src/cpu/assembly/gen/).
   'cpu/assembly': { may: [] },
   'cpu/host': { may: ['base', 'layout', 'bus', 'memory'] },
-  'cpu/jit': { may: ['base', 'layout', 'bus', 'memory', 'cpu/host'] },
+  'cpu/jit': { may: ['base', 'isa', 'layout', 'bus', 'memory', 'cpu/host'] },
   // memory needs layout for where RAM and the page-generation table sit in wasm memory.
   memory: { may: ['base', 'layout'] },
   bus: { may: ['base'] },

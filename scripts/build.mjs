@@ -13,6 +13,8 @@ run(process.execPath, [
   '--runtime', 'stub', '-O3', '--noAssert', '--enable', 'threads',
   '--importMemory', '--sharedMemory', '--initialMemory', '1024', '--maximumMemory', '65536',
   '--memoryBase', '65536',
+  // The JIT tier's translated functions are installed in the imported table and reached by call_indirect.
+  '--importTable',
   // AS201: usize→u32 conversions; the core is built for wasm32 only (addresses are u32 by design).
   '--disableWarning', '201',
 ]);

@@ -58,13 +58,19 @@ for (const o of ops) as += `export const ${ident(o.name)}: u32 = ${o.id};\n`;
 as += `export const OP_COUNT: u32 = ${ops.length + 1};\n\n`;
 as += `// Op record (OP_SIZE bytes): u8 op, u8 rd, u8 rs1, u8 rs2, u8 rs3|rm<<5, u8 len, u16 off, i32 imm, u32 raw.\n`;
 as += `// Integer rd = x0 is redirected to the sink register 32 so the interpreter never re-zeroes x0.\n`;
+// The pre-decoded op record (OP_SIZE bytes): field offsets, shared by put() below, the interpreter and the
+// JIT translator (src/cpu/jit). len and off are filled by the block decoder (exec.ts decodeOne). A
+// destination x0 is recorded as register 32, a sink slot after x31, so ops never need an rd == 0 test.
+const REC = { op: 0, rd: 1, rs1: 2, rs2: 3, rs3rm: 4, len: 5, off: 6, imm: 8, raw: 12 };
+const SINK_REG = 32;
+for (const [k, v] of Object.entries(REC)) as += `export const REC_${k.toUpperCase()}: usize = ${v};\n`;
 as += `@inline function put(rec: usize, op: u32, rd: u32, rs1: u32, rs2: u32, rs3: u32, rm: u32, imm: i32, raw: u32): void {\n`;
-as += `  store<u8>(rec, <u8>op); store<u8>(rec, <u8>rd, 1); store<u8>(rec, <u8>rs1, 2); store<u8>(rec, <u8>rs2, 3);\n`;
-as += `  store<u8>(rec, <u8>(rs3 | (rm << 5)), 4); store<i32>(rec, imm, 8); store<u32>(rec, raw, 12);\n}\n\n`;
+as += `  store<u8>(rec, <u8>op, REC_OP); store<u8>(rec, <u8>rd, REC_RD); store<u8>(rec, <u8>rs1, REC_RS1); store<u8>(rec, <u8>rs2, REC_RS2);\n`;
+as += `  store<u8>(rec, <u8>(rs3 | (rm << 5)), REC_RS3RM); store<i32>(rec, imm, REC_IMM); store<u32>(rec, raw, REC_RAW);\n}\n\n`;
 as += `/** Fills the op record at rec for the 32-bit instruction insn (len and off are set by the caller). */\n`;
 as += `export function decode32(insn: u32, rec: usize): void {\n`;
 as += `  const rd = (insn >> 7) & 31; const rs1 = (insn >> 15) & 31; const rs2 = (insn >> 20) & 31;\n`;
-as += `  const rdi = rd == 0 ? 32 : rd; const rm = (insn >> 12) & 7;\n`;
+as += `  const rdi = rd == 0 ? ${SINK_REG} : rd; const rm = (insn >> 12) & 7;\n`;
 as += `  const immI = <i32>insn >> 20;\n`;
 as += `  const immS = ((<i32>insn >> 25) << 5) | <i32>((insn >> 7) & 31);\n`;
 as += `  const immB = ((<i32>insn >> 31) << 12) | <i32>(((insn >> 7) & 1) << 11) | <i32>(((insn >> 25) & 63) << 5) | <i32>(((insn >> 8) & 15) << 1);\n`;
@@ -121,6 +127,9 @@ ts += `];\n`;
 ts += `export const RVC: readonly { name: string; match: number; mask: number }[] = [\n`;
 for (const r of rvc) ts += `  { name: '${r.name}', match: ${hex(r.match)}, mask: ${hex(r.mask)} },\n`;
 ts += `];\n`;
+ts += `/** Byte offsets of the pre-decoded op record's fields (see tools/gen-isa.mjs). */\n`;
+ts += `export const REC = ${JSON.stringify(REC).replace(/"/g, '')} as const;\n`;
+ts += `/** Register number recorded for a destination x0. */\nexport const SINK_REG = ${SINK_REG};\n`;
 for (const [dir, text] of [['src/cpu/assembly/gen', as], ['src/isa/gen', ts]]) {
   mkdirSync(join(root, dir), { recursive: true });
   writeFileSync(join(root, dir, 'isa.ts'), text);

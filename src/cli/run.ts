@@ -21,6 +21,7 @@ export interface RunFlags {
   dtbOut?: string;
   timeout?: string;
   reboot?: boolean; // commander: --no-reboot sets reboot=false
+  jit?: boolean; // commander: --no-jit sets jit=false
   rng?: boolean;
   balloon?: boolean;
   /** --net values (repeatable): user[,hostfwd=…][,mac=…] or switch=NAME[,mac=…]. */
@@ -174,6 +175,7 @@ export async function runCommand(f: RunFlags): Promise<number> {
       wake: () => wakeup.wake(),
       ...(f.rng ? { rng: true } : {}),
       ...(f.balloon ? { balloon: true } : {}),
+      ...(f.jit === false ? { jit: false } : {}),
       ...(nics.length ? { nics } : {}),
       ...(disks.length ? { disks } : {}),
     });

@@ -9,7 +9,7 @@
 // exit requests are checked between blocks.
 import {
   HART_PC, HART_PRIV, HART_WFI, HART_INSTRET, HART_MSTATUS, HART_MIE, HART_RESERVATION, HART_TLB_X,
-  HART_TLB_R, HART_TLB_W, HART_F, SYS_BASE, SYS_EXIT_REQUEST, SYS_SBI_MODE, SYS_STAT_BLOCKS_DECODED,
+  HART_TLB_R, HART_TLB_W, HART_F, SYS_BASE, SYS_EXIT_REQUEST, SYS_JIT_ENABLED, SYS_SBI_MODE, SYS_STAT_BLOCKS_DECODED,
   BLOCKS_BASE, BLOCK_SLOTS, BLOCK_SLOT_SIZE, BLOCK_MAX_OPS, BLOCK_HEADER_SIZE, OP_SIZE, RAM_HOST_BASE,
   RAM_GUEST_BASE, PAGE_GEN_BASE, TLB_ENTRIES, TLB_ENTRY_SIZE,
 } from './gen/layout';
@@ -27,6 +27,18 @@ import { execFp, fpEnabled } from './fp';
 
 const TEMP_SLOT: usize = BLOCKS_BASE + <usize>BLOCK_SLOTS * BLOCK_SLOT_SIZE; // one extra slot, never tagged
 
+// JIT tier (src/cpu/jit/loop.ts): a block header's u32 at SLOT_JIT is 0 for a block that is not a
+// self-loop (or cannot be translated), an execution count while a self-loop warms up, and
+// JIT_COMPILED | table index once translated. Re-decoding a slot resets it.
+const SLOT_JIT: usize = 16;
+const JIT_COMPILED: u32 = 0x80000000;
+/** Executions of a self-loop block before it is translated. */
+const JIT_THRESHOLD: u32 = 64;
+/** Most instructions one call of a translated loop may retire before returning to this loop. */
+const JIT_MAX_INS: i64 = 1 << 16;
+/** Asks the host to translate the block in `slot`; returns its function table index, or 0 when it cannot. */
+@external("env", "jitCompile") declare function jitCompile(slot: u32): u32;
+
 @inline function slotFor(host: usize): usize {
   return BLOCKS_BASE + ((((host >> 1) ^ (host >> 13)) & (BLOCK_SLOTS - 1)) * BLOCK_SLOT_SIZE);
 }
@@ -42,6 +54,27 @@ function isTerminator(op: u32): bool {
       return true;
   }
   return false;
+}
+
+/**
+ * Whether the block may start a loop the JIT tier translates: its last op is a conditional branch back to
+ * its first instruction, or the decoder cut it at BLOCK_MAX_OPS inside the page (the host then looks for a
+ * continuation block closing the loop).
+ */
+function jitCandidate(slot: usize, n: u32, pageContinues: bool): bool {
+  if (load<u32>(SYS_BASE + SYS_JIT_ENABLED) == 0 || n < 2) return false;
+  const last = slot + BLOCK_HEADER_SIZE + <usize>(n - 1) * OP_SIZE;
+  const op = <u32>load<u8>(last, G.REC_OP);
+  if (op == G.OP_BEQ || op == G.OP_BNE || op == G.OP_BLT || op == G.OP_BGE || op == G.OP_BLTU || op == G.OP_BGEU) {
+    return <i32>load<u16>(last, G.REC_OFF) + load<i32>(last, G.REC_IMM) == 0;
+  }
+  return n == BLOCK_MAX_OPS && pageContinues && !isTerminator(op);
+}
+
+/** The slot of the valid decoded block starting at host, or 0 (used by the JIT tier to join blocks). */
+export function blockAt(host: u32): u32 {
+  const slot = slotFor(<usize>host);
+  return load<u32>(slot) == host && load<u32>(slot, 4) == pageGen(<usize>host) ? <u32>slot : 0;
 }
 
 /** Decodes one instruction at host into rec; returns its length (2 or 4). h16 is the first parcel. */
@@ -99,6 +132,7 @@ function decodeBlock(host: usize, pc: u64): usize {
   store<u32>(slot, pageGen(host), 4);
   store<u32>(slot, n, 8);
   store<u32>(slot, off, 12);
+  store<u32>(slot, jitCandidate(slot, n, off < pageLeft) ? 1 : 0, SLOT_JIT);
   store<u64>(SYS_BASE + SYS_STAT_BLOCKS_DECODED, load<u64>(SYS_BASE + SYS_STAT_BLOCKS_DECODED) + 1);
   return slot;
 }
@@ -155,6 +189,25 @@ export function run(budget: i64): u32 {
     if (load<u32>(slot) != <u32>host || load<u32>(slot, 4) != pageGen(host)) {
       slot = decodeBlock(host, pc);
       if (slot == 0) { pc = rd64(HART_PC); budget--; continue; }
+    }
+    const jit = load<u32>(slot, SLOT_JIT);
+    if (jit != 0) {
+      let fn: u32 = 0;
+      if (jit & JIT_COMPILED) fn = jit & ~JIT_COMPILED;
+      else if (jit >= JIT_THRESHOLD) {
+        fn = jitCompile(<u32>slot);
+        store<u32>(slot, fn != 0 ? JIT_COMPILED | fn : 0, SLOT_JIT);
+      } else store<u32>(slot, jit + 1, SLOT_JIT);
+      if (fn != 0) {
+        const done = call_indirect<i32>(fn, R, pc, <i32>(budget < JIT_MAX_INS ? budget : JIT_MAX_INS));
+        // Nothing retired: the first instruction needs the interpreter's slow path (TLB miss, fault, MMIO).
+        if (done != 0) {
+          budget -= <i64>done;
+          store<u64>(R + HART_INSTRET, load<u64>(R + HART_INSTRET) + <u64>done);
+          pc = rd64(HART_PC);
+          continue;
+        }
+      }
     }
     const n = load<u32>(slot, 8);
     budget -= <i64>n;

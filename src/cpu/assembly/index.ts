@@ -8,7 +8,7 @@ import { H, selectHartBase, wr64, PRV_M, updateTlbPointers } from './hart';
 import { flushTlb, dropFromWriteTlbs } from './mmu';
 import { MISA_VALUE } from './csr';
 import { checkInterrupts } from './trap';
-export { run } from './exec';
+export { run, blockAt } from './exec';
 
 export function layoutVersion(): i32 { return LAYOUT_VERSION; }
 

@@ -29,6 +29,7 @@ interface CoreExports {
   clearReservation(): void;
   unmapWritePage(hostPage: number): void;
   flushBlocks(): void;
+  blockAt(host: number): number;
   layoutVersion(): number;
 }
 
@@ -43,6 +44,22 @@ export interface CoreOptions {
   module: WebAssembly.Module;
   /** mtime ticks per second (QEMU virt: 10 MHz). */
   timebaseHz?: number;
+  /**
+   * The JIT tier (src/cpu/jit/tier.ts), injected by the machine: given the core's memory, its size in pages
+   * and the core's blockAt export, returns the table of translated functions and the jitCompile import.
+   * Without it every instruction is interpreted.
+   */
+  jit?: (memory: WebAssembly.Memory, pages: number, blockAt: (host: number) => number) => JitPort;
+}
+
+/** What the core needs from a JIT tier. */
+export interface JitPort {
+  /** Imported by the core as env.table; translated functions are called through it (call_indirect). */
+  readonly table: WebAssembly.Table;
+  /** The core's jitCompile(slot) import: a table index, or 0 to keep interpreting the block. */
+  compile(slot: number): number;
+  /** Counters for statistics. */
+  readonly stats: Readonly<Record<string, number>>;
 }
 
 export class Core {
@@ -53,6 +70,7 @@ export class Core {
   private readonly dv: DataView;
   private readonly u8: Uint8Array;
   private selected = -1;
+  private readonly jit: JitPort | undefined;
 
   constructor(opts: CoreOptions) {
     const { ramSize, harts, mmio } = opts;
@@ -66,9 +84,13 @@ export class Core {
     this.u8 = new Uint8Array(buf);
     const sys = L.SYS_BASE;
     const dv = this.dv;
+    const jit = opts.jit?.(this.memory, pages, (host) => this.ex.blockAt(host));
+    this.jit = jit;
     const imports = {
       env: {
         memory: this.memory,
+        table: jit?.table ?? new WebAssembly.Table({ initial: 1, element: 'anyfunc' }),
+        jitCompile: (slot: number): number => jit?.compile(slot >>> 0) ?? 0,
         mmioRead: (pa: number, sizeLog2: number): number => {
           const v = mmio.read(pa >>> 0, sizeLog2 as SizeLog2);
           if (v === undefined) { dv.setUint32(sys + L.SYS_MMIO_STATUS, 1, true); return 0; }
@@ -91,6 +113,7 @@ export class Core {
     if (this.ex.layoutVersion() !== L.LAYOUT_VERSION) throw new Error('hv: core.wasm was built from a different layout; rebuild');
     dv.setBigUint64(sys + L.SYS_RAM_SIZE, BigInt(ramSize), true);
     dv.setUint32(sys + L.SYS_NHARTS, harts, true);
+    dv.setUint32(sys + L.SYS_JIT_ENABLED, jit !== undefined ? 1 : 0, true);
     dv.setFloat64(sys + L.SYS_TIME_BASE, performance.now(), true);
     dv.setFloat64(sys + L.SYS_TIMEBASE_KHZ, (opts.timebaseHz ?? 10_000_000) / 1000, true);
     this.guest = new WasmGuestMemory(buf, ramSize);
@@ -188,8 +211,9 @@ export class Core {
   watchValue(): bigint { return this.dv.getBigUint64(L.SYS_BASE + L.SYS_WATCH_VALUE, true); }
   clearWatchValue(): void { this.dv.setBigUint64(L.SYS_BASE + L.SYS_WATCH_VALUE, 0n, true); }
 
-  stats(): { blocksDecoded: bigint; codeInvalidations: bigint; tlbMisses: bigint; tlbFlushes: bigint } {
+  stats(): { blocksDecoded: bigint; codeInvalidations: bigint; tlbMisses: bigint; tlbFlushes: bigint; jit: Record<string, number> } {
     return {
+      jit: { ...this.jit?.stats },
       tlbFlushes: this.dv.getBigUint64(L.SYS_BASE + L.SYS_STAT_TLB_FLUSHES, true),
       blocksDecoded: this.dv.getBigUint64(L.SYS_BASE + L.SYS_STAT_BLOCKS_DECODED, true),
       codeInvalidations: this.dv.getBigUint64(L.SYS_BASE + L.SYS_STAT_CODE_INVALIDATIONS, true),

@@ -201,3 +201,7 @@ export const RVC: readonly { name: string; match: number; mask: number }[] = [
   { name: 'c.swsp', match: 0x0000c002, mask: 0x0000e003 },
   { name: 'c.sdsp', match: 0x0000e002, mask: 0x0000e003 },
 ];
+/** Byte offsets of the pre-decoded op record's fields (see tools/gen-isa.mjs). */
+export const REC = {op:0,rd:1,rs1:2,rs2:3,rs3rm:4,len:5,off:6,imm:8,raw:12} as const;
+/** Register number recorded for a destination x0. */
+export const SINK_REG = 32;

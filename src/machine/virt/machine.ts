@@ -18,6 +18,7 @@ import { VirtioBalloon } from '../../devices/virtio/balloon/device.js';
 import { VirtioNet } from '../../devices/virtio/net/device.js';
 import { VirtioBlk } from '../../devices/virtio/blk/device.js';
 import { VirtioInput, powerButtonConfig } from '../../devices/virtio/input/device.js';
+import { jitTier } from '../../cpu/jit/tier.js';
 import type { Disk } from './disks.js';
 import type { Nic } from './net.js';
 import { hostEntropy } from '../../backends/entropy.js';
@@ -67,6 +68,8 @@ export interface VirtConfig {
    * `requestPowerOff()` presses it. See docs/devices/virtio-input.md.
    */
   powerButton?: boolean;
+  /** Translate hot guest loops to WebAssembly (the CPU's JIT tier; default true). */
+  jit?: boolean;
 }
 
 /** One virtio device to attach to the board. */
@@ -106,7 +109,7 @@ export class VirtMachine implements RunnableMachine, SbiHost {
   constructor(private readonly cfg: VirtConfig) {
     const clock = cfg.clock ?? hostClock;
     this.harts = cfg.harts;
-    this.core = new Core({ ramSize: cfg.ramSize, harts: cfg.harts, mmio: this.bus, module: coreModule() });
+    this.core = new Core({ ramSize: cfg.ramSize, harts: cfg.harts, mmio: this.bus, module: coreModule(), ...(cfg.jit ?? true ? { jit: jitTier } : {}) });
     const core = this.core;
     const log = cfg.log;
     this.clint = new Clint({

@@ -168,9 +168,18 @@ export const OP_COUNT: u32 = 161;
 
 // Op record (OP_SIZE bytes): u8 op, u8 rd, u8 rs1, u8 rs2, u8 rs3|rm<<5, u8 len, u16 off, i32 imm, u32 raw.
 // Integer rd = x0 is redirected to the sink register 32 so the interpreter never re-zeroes x0.
+export const REC_OP: usize = 0;
+export const REC_RD: usize = 1;
+export const REC_RS1: usize = 2;
+export const REC_RS2: usize = 3;
+export const REC_RS3RM: usize = 4;
+export const REC_LEN: usize = 5;
+export const REC_OFF: usize = 6;
+export const REC_IMM: usize = 8;
+export const REC_RAW: usize = 12;
 @inline function put(rec: usize, op: u32, rd: u32, rs1: u32, rs2: u32, rs3: u32, rm: u32, imm: i32, raw: u32): void {
-  store<u8>(rec, <u8>op); store<u8>(rec, <u8>rd, 1); store<u8>(rec, <u8>rs1, 2); store<u8>(rec, <u8>rs2, 3);
-  store<u8>(rec, <u8>(rs3 | (rm << 5)), 4); store<i32>(rec, imm, 8); store<u32>(rec, raw, 12);
+  store<u8>(rec, <u8>op, REC_OP); store<u8>(rec, <u8>rd, REC_RD); store<u8>(rec, <u8>rs1, REC_RS1); store<u8>(rec, <u8>rs2, REC_RS2);
+  store<u8>(rec, <u8>(rs3 | (rm << 5)), REC_RS3RM); store<i32>(rec, imm, REC_IMM); store<u32>(rec, raw, REC_RAW);
 }
 
 /** Fills the op record at rec for the 32-bit instruction insn (len and off are set by the caller). */

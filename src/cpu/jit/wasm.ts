@@ -1,0 +1,113 @@
+/**
+ * A minimal WebAssembly binary writer for the JIT tier: LEB128, the few opcodes the translator emits, and
+ * a one-function module that imports the core's shared memory (WebAssembly core spec 2.0, §5 binary format).
+ * Hand-written rather than binaryen: building a module this way takes microseconds and needs no dependency
+ * (see ../shared/design/core-feasibility.md §3).
+ */
+
+/** Value types (§5.3.1). */
+export const I32 = 0x7f;
+export const I64 = 0x7e;
+
+/** Opcodes used by the translator (§5.4). */
+export const Op = {
+  block: 0x02, loop: 0x03, if: 0x04, end: 0x0b, br: 0x0c, brIf: 0x0d, return: 0x0f,
+  localGet: 0x20, localSet: 0x21, localTee: 0x22,
+  i32Load: 0x28, i64Load: 0x29,
+  i64Load8S: 0x30, i64Load8U: 0x31, i64Load16S: 0x32, i64Load16U: 0x33, i64Load32S: 0x34, i64Load32U: 0x35,
+  i64Store: 0x37, i64Store8: 0x3c, i64Store16: 0x3d, i64Store32: 0x3e,
+  i32Const: 0x41, i64Const: 0x42,
+  i32Eqz: 0x45, i32GtS: 0x4a, i32GtU: 0x4b,
+  i64Eqz: 0x50, i64Eq: 0x51, i64Ne: 0x52, i64LtS: 0x53, i64LtU: 0x54, i64GeS: 0x59, i64GeU: 0x5a,
+  i32Add: 0x6a, i32Sub: 0x6b, i32And: 0x71, i32Shl: 0x74, i32ShrS: 0x75, i32ShrU: 0x76,
+  i64Add: 0x7c, i64Sub: 0x7d, i64Mul: 0x7e, i64And: 0x83, i64Or: 0x84, i64Xor: 0x85,
+  i64Shl: 0x86, i64ShrS: 0x87, i64ShrU: 0x88,
+  i32WrapI64: 0xa7, i64ExtendI32S: 0xac, i64ExtendI32U: 0xad,
+} as const;
+
+/** Appends an unsigned LEB128 number. */
+export function uleb(out: number[], v: number): void {
+  do {
+    let b = v & 0x7f;
+    v = Math.floor(v / 128);
+    if (v !== 0) b |= 0x80;
+    out.push(b);
+  } while (v !== 0);
+}
+
+/** Appends a signed LEB128 number (any 64-bit value, as a bigint). */
+export function sleb(out: number[], v: bigint): void {
+  for (;;) {
+    const b = Number(v & 0x7fn);
+    v >>= 7n;
+    if ((v === 0n && (b & 0x40) === 0) || (v === -1n && (b & 0x40) !== 0)) { out.push(b); return; }
+    out.push(b | 0x80);
+  }
+}
+
+/** A function body under construction. */
+export class Code {
+  readonly bytes: number[] = [];
+  op(...ops: number[]): this { this.bytes.push(...ops); return this; }
+  get(i: number): this { this.bytes.push(Op.localGet); uleb(this.bytes, i); return this; }
+  set(i: number): this { this.bytes.push(Op.localSet); uleb(this.bytes, i); return this; }
+  tee(i: number): this { this.bytes.push(Op.localTee); uleb(this.bytes, i); return this; }
+  i32(v: number): this { this.bytes.push(Op.i32Const); sleb(this.bytes, BigInt(v | 0)); return this; }
+  i64(v: bigint): this { this.bytes.push(Op.i64Const); sleb(this.bytes, BigInt.asIntN(64, v)); return this; }
+  /** A load or store with alignment hint 0 (any alignment is valid) and a constant offset (§5.4.6). */
+  mem(opcode: number, offset = 0): this { this.bytes.push(opcode, 0); uleb(this.bytes, offset); return this; }
+  br(depth: number): this { this.bytes.push(Op.br); uleb(this.bytes, depth); return this; }
+  /** Opens a block, loop or if with no result. */
+  open(opcode: number): this { this.bytes.push(opcode, 0x40); return this; }
+  end(): this { this.bytes.push(Op.end); return this; }
+}
+
+function section(out: number[], id: number, body: number[]): void {
+  out.push(id);
+  uleb(out, body.length);
+  out.push(...body);
+}
+
+function name(out: number[], s: string): void {
+  const b = Buffer.from(s, 'utf8');
+  uleb(out, b.length);
+  out.push(...b);
+}
+
+export interface FunctionSpec {
+  params: number[];
+  results: number[];
+  /** Local declarations after the parameters: [count, type] groups. */
+  locals: [number, number][];
+  code: Code;
+}
+
+/**
+ * A module that imports `env.memory` (shared, 1..maxPages pages, matching the core's memory) and exports
+ * one function `f`.
+ */
+export function moduleWithFunction(fn: FunctionSpec, maxPages: number): Uint8Array<ArrayBuffer> {
+  const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+  const types: number[] = [1, 0x60];
+  uleb(types, fn.params.length); types.push(...fn.params);
+  uleb(types, fn.results.length); types.push(...fn.results);
+  section(out, 1, types);
+  const imports: number[] = [1];
+  name(imports, 'env'); name(imports, 'memory');
+  imports.push(0x02, 0x03); // memory, limits: shared with a maximum (threads proposal)
+  uleb(imports, 1); uleb(imports, maxPages);
+  section(out, 2, imports);
+  section(out, 3, [1, 0]);
+  const exports: number[] = [1];
+  name(exports, 'f'); exports.push(0x00, 0);
+  section(out, 7, exports);
+  const body: number[] = [];
+  uleb(body, fn.locals.length);
+  for (const [count, type] of fn.locals) { uleb(body, count); body.push(type); }
+  body.push(...fn.code.bytes, Op.end);
+  const code: number[] = [1];
+  uleb(code, body.length);
+  code.push(...body);
+  section(out, 10, code);
+  return new Uint8Array(out);
+}

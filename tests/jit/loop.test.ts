@@ -1,0 +1,235 @@
+/**
+ * The JIT tier against the interpreter: random self-loops (integer ops, RVC, aligned and misaligned loads
+ * and stores, x0 as destination, several closing branches, random slice budgets) run on two cores, one
+ * with the JIT and one without; registers, pc, instret, trap CSRs and data memory must be identical.
+ * Directed cases check precise exceptions in the middle of a translated loop and self-modifying code.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Core, ExitReason } from '../../src/cpu/host/core.js';
+import { coreModule } from '../../src/backends/core-wasm.js';
+import { MmioBus } from '../../src/bus/mmio.js';
+import * as L from '../../src/layout/gen/layout.js';
+import { translatable } from '../../src/cpu/jit/loop.js';
+import { jitTier, type JitStats } from '../../src/cpu/jit/tier.js';
+
+const RAM = 32 * 1024 * 1024;
+const BASE = 0x8000_0000;
+const CODE = BASE;
+const HANDLER = BASE + 0x800;
+const DATA = BASE + 0x1_0000; // 64 KiB of data, x5 points into the middle
+const DATA_LEN = 0x1_0000;
+
+const cores = { jit: new Core({ ramSize: RAM, harts: 1, mmio: new MmioBus(), module: coreModule(), jit: jitTier }),
+  interp: new Core({ ramSize: RAM, harts: 1, mmio: new MmioBus(), module: coreModule() }) };
+
+// ---- a tiny RV64 encoder (unprivileged ISA §2.2 base formats, §16.2 RVC) ----
+const R = (f7: number, rs2: number, rs1: number, f3: number, rd: number, opc: number): number =>
+  ((f7 << 25) | (rs2 << 20) | (rs1 << 15) | (f3 << 12) | (rd << 7) | opc) >>> 0;
+const I = (imm: number, rs1: number, f3: number, rd: number, opc: number): number =>
+  (((imm & 0xfff) << 20) | (rs1 << 15) | (f3 << 12) | (rd << 7) | opc) >>> 0;
+const S = (imm: number, rs2: number, rs1: number, f3: number): number =>
+  ((((imm >> 5) & 0x7f) << 25) | (rs2 << 20) | (rs1 << 15) | (f3 << 12) | ((imm & 0x1f) << 7) | 0x23) >>> 0;
+const B = (imm: number, rs2: number, rs1: number, f3: number): number =>
+  ((((imm >> 12) & 1) << 31) | (((imm >> 5) & 0x3f) << 25) | (rs2 << 20) | (rs1 << 15) | (f3 << 12) |
+    (((imm >> 1) & 0xf) << 8) | (((imm >> 11) & 1) << 7) | 0x63) >>> 0;
+const JAL_SELF = 0x0000006f; // jal x0, 0
+const cAddi = (rd: number, imm: number): number => (((imm >> 5) & 1) << 12) | (rd << 7) | ((imm & 0x1f) << 2) | 0x1;
+const cAdd = (rd: number, rs2: number): number => (0b1001 << 12) | (rd << 7) | (rs2 << 2) | 0x2;
+
+/** A program: halfword-aligned code bytes. */
+class Asm {
+  readonly bytes: number[] = [];
+  get pc(): number { return this.bytes.length; }
+  w(insn: number): this { for (let i = 0; i < 4; i++) this.bytes.push((insn >>> (8 * i)) & 0xff); return this; }
+  h(insn: number): this { this.bytes.push(insn & 0xff, (insn >> 8) & 0xff); return this; }
+}
+
+/** Deterministic PRNG (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// x5: data pointer, x6: loop counter, x8: constant 1; the body writes x7, x9..x15 (and x0).
+const DEST = [0, 7, 9, 10, 11, 12, 13, 14, 15];
+const SRC = [0, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
+
+function randomLoop(rand: () => number): Asm {
+  const pick = <T>(a: readonly T[]): T => a[Math.floor(rand() * a.length)]!;
+  const a = new Asm();
+  // Up to 45 ops: bodies longer than the decoder's 30-op blocks are joined from two blocks.
+  const ops = 1 + Math.floor(rand() * (rand() < 0.7 ? 18 : 45));
+  for (let i = 0; i < ops; i++) {
+    const rd = pick(DEST), rs1 = pick(SRC), rs2 = pick(SRC);
+    const imm = Math.floor(rand() * 4096) - 2048;
+    const k = Math.floor(rand() * 12);
+    if (k === 0) a.w(R(pick([0, 0x20]), rs2, rs1, 0, rd, 0x33)); // add/sub
+    else if (k === 1) {
+      const v = pick([[0, 1], [0, 2], [0, 3], [0, 4], [0, 5], [0x20, 5], [0, 6], [0, 7]] as const); // sll slt sltu xor srl sra or and
+      a.w(R(v[0], rs2, rs1, v[1], rd, 0x33));
+    }
+    else if (k === 2) {
+      // addw/subw/mulw, sllw/srlw/sraw: valid funct7/funct3 pairs
+      const v = pick([[0, 0], [0x20, 0], [1, 0], [0, 1], [0, 5], [0x20, 5]] as const);
+      a.w(R(v[0], rs2, rs1, v[1], rd, 0x3b));
+    }
+    else if (k === 3) a.w(I(imm, rs1, pick([0, 2, 3, 4, 6, 7]), rd, 0x13)); // addi slti sltiu xori ori andi
+    else if (k === 4) {
+      const sh = Math.floor(rand() * 64), f = pick([[1, 0], [5, 0], [5, 0x400]] as const); // slli srli srai
+      a.w(I(f[1] | sh, rs1, f[0], rd, 0x13));
+    } else if (k === 5) {
+      const sh = Math.floor(rand() * 32), f = pick([[0, -1], [1, 0], [5, 0], [5, 0x400]] as const); // addiw slliw srliw sraiw
+      a.w(f[1] < 0 ? I(imm, rs1, 0, rd, 0x1b) : I(f[1] | sh, rs1, f[0], rd, 0x1b));
+    } else if (k === 6) a.w(((Math.floor(rand() * 0x100000) << 12) | (rd << 7) | pick([0x37, 0x17])) >>> 0); // lui/auipc
+    else if (k === 7) a.w(R(1, rs2, rs1, 0, rd, 0x33)); // mul
+    else if (k === 8 || k === 9) {
+      // A load from x5 + offset; mostly aligned, sometimes not (emulated by the interpreter's slow path).
+      const f3 = pick([0, 1, 2, 3, 4, 5, 6]);
+      const size = 1 << (f3 & 3);
+      const off = (Math.floor(rand() * 512) - 256) * 8 + (rand() < 0.1 ? 1 : 0) * Math.floor(rand() * size);
+      a.w(I(off, 5, f3, rd, 0x03));
+    } else if (k === 10) {
+      const f3 = pick([0, 1, 2, 3]);
+      const off = (Math.floor(rand() * 512) - 256) * 8 + (rand() < 0.1 ? Math.floor(rand() * 8) : 0);
+      a.w(S(off, rs2, 5, f3));
+    } else {
+      const r = pick(DEST.slice(1));
+      if (rand() < 0.5) a.h(cAddi(r, (Math.floor(rand() * 63) - 31) || 1)); else a.h(cAdd(r, pick(SRC.slice(1))));
+    }
+  }
+  if (rand() < 0.7) a.w(I(pick([0, 8, 16, 24]), 5, 0, 5, 0x13)); // advance the pointer
+  a.w(I(-1, 6, 0, 6, 0x13)); // addi x6, x6, -1
+  const back = -a.pc;
+  const closing = pick([B(back, 0, 6, 1), B(back, 6, 0, 4), B(back, 6, 0, 6), B(back, 8, 6, 5)]); // bne, blt, bltu, bge
+  a.w(closing);
+  a.w(JAL_SELF);
+  return a;
+}
+
+interface Outcome { x: bigint[]; pc: bigint; instret: bigint; mcause: bigint; mepc: bigint; mtval: bigint; data: Uint8Array }
+
+function runOn(core: Core, code: Asm, regs: bigint[], data: Uint8Array, budgets: () => number): Outcome {
+  const g = core.guest;
+  g.write(CODE, Uint8Array.from(code.bytes));
+  g.write(HANDLER, Uint8Array.from([0x6f, 0, 0, 0]));
+  g.write(DATA, data);
+  core.resetHart(0, BigInt(CODE));
+  core.set64(0, L.HART_MTVEC, BigInt(HANDLER));
+  for (let i = 1; i < 32; i++) core.setX(0, i, regs[i]!);
+  const end = BigInt(CODE + code.pc - 4);
+  for (let slices = 0; slices < 100_000; slices++) {
+    const r = core.run(0, budgets());
+    assert.notEqual(r, ExitReason.Wfi);
+    const pc = core.getPc(0);
+    if (pc === end || pc === BigInt(HANDLER)) break;
+  }
+  return {
+    x: Array.from({ length: 32 }, (_, i) => core.getX(0, i)),
+    pc: core.getPc(0), instret: core.instret(0),
+    mcause: core.get64(0, L.HART_MCAUSE), mepc: core.get64(0, L.HART_MEPC), mtval: core.get64(0, L.HART_MTVAL),
+    data: g.read(DATA, DATA_LEN),
+  };
+}
+
+function compare(code: Asm, regs: bigint[], data: Uint8Array, seed: number): void {
+  const b1 = rng(seed ^ 0x5a5a), b2 = rng(seed ^ 0x5a5a);
+  const budget = (r: () => number) => (): number => (r() < 0.5 ? 1 + Math.floor(r() * 300) : 100_000);
+  const want = runOn(cores.interp, code, regs, data, budget(b1));
+  const got = runOn(cores.jit, code, regs, data, budget(b2));
+  assert.deepEqual(got.x, want.x, `seed ${seed}: registers`);
+  assert.equal(got.pc, want.pc, `seed ${seed}: pc`);
+  assert.equal(got.instret, want.instret, `seed ${seed}: instret`);
+  assert.deepEqual([got.mcause, got.mepc, got.mtval], [want.mcause, want.mepc, want.mtval], `seed ${seed}: trap CSRs`);
+  assert.ok(Buffer.from(got.data).equals(Buffer.from(want.data)), `seed ${seed}: data memory differs`);
+}
+
+test('JIT self-loops: 400 random loops give the interpreter\'s registers, memory and instret', () => {
+  const before = (cores.jit.stats().jit as JitStats);
+  for (let seed = 1; seed <= 400; seed++) {
+    const rand = rng(seed);
+    const regs = Array.from({ length: 32 }, () => BigInt.asUintN(64, BigInt(Math.floor(rand() * 2 ** 32)) << 32n | BigInt(Math.floor(rand() * 2 ** 32))));
+    regs[5] = BigInt(DATA + DATA_LEN / 2);
+    regs[6] = BigInt(70 + Math.floor(rand() * 300));
+    regs[8] = 1n;
+    const data = Uint8Array.from({ length: DATA_LEN }, () => Math.floor(rand() * 256));
+    compare(randomLoop(rand), regs, data, seed);
+  }
+  const after = (cores.jit.stats().jit as JitStats);
+  // Most loops must really have run translated (a few reuse a translation).
+  assert.ok(after.compiled + after.reused - before.compiled - before.reused >= 300, JSON.stringify(after));
+});
+
+test('JIT: a store walking off the end of RAM faults precisely in the middle of a translated loop', () => {
+  const a = new Asm();
+  a.w(S(0, 7, 5, 3));          // sd x7, 0(x5)
+  a.w(I(8, 5, 0, 5, 0x13));     // addi x5, x5, 8
+  a.w(I(-1, 6, 0, 6, 0x13));    // addi x6, x6, -1
+  a.w(B(-12, 0, 6, 1));         // bne x6, x0, loop
+  a.w(JAL_SELF);
+  const regs = new Array<bigint>(32).fill(0n);
+  const end = BASE + RAM;
+  regs[5] = BigInt(end - 8 * 500);
+  regs[6] = 1000n;
+  regs[7] = 0x1122334455667788n;
+  const before = (cores.jit.stats().jit as JitStats);
+  compare(a, regs, new Uint8Array(DATA_LEN), 0xfa17);
+  const after = (cores.jit.stats().jit as JitStats);
+  assert.equal(after.compiled + after.reused, before.compiled + before.reused + 1, 'the loop ran translated');
+  const o = runOn(cores.jit, a, regs, new Uint8Array(DATA_LEN), () => 100_000);
+  assert.equal(o.pc, BigInt(HANDLER));
+  assert.equal(o.mcause, 7n); // store/AMO access fault (privileged ISA §3.1.15)
+  assert.equal(o.mepc, BigInt(CODE));
+  assert.equal(o.mtval, BigInt(end));
+  assert.equal(o.x[5], BigInt(end));
+  assert.equal(o.x[6], 500n);
+  assert.equal(cores.jit.guest.read(end - 8, 8).reduce((s, b, i) => s | (BigInt(b) << BigInt(8 * i)), 0n), 0x1122334455667788n);
+});
+
+test('JIT: a loop that overwrites its own code runs the new instructions (FENCE.I semantics)', () => {
+  // Loop A: stores x7 over the `addi x9, x9, 1` at `target`, so later iterations add 2 instead of 1.
+  const a = new Asm();
+  a.w(I(1, 9, 0, 9, 0x13));       // target: addi x9, x9, 1
+  a.w(S(0, 7, 5, 2));             // sw x7, 0(x5)   (x5 = address of target)
+  a.w(I(-1, 6, 0, 6, 0x13));      // addi x6, x6, -1
+  a.w(B(-12, 0, 6, 1));           // bne x6, x0, loop
+  a.w(JAL_SELF);
+  const regs = new Array<bigint>(32).fill(0n);
+  regs[5] = BigInt(CODE);
+  regs[6] = 200n;
+  regs[7] = BigInt(I(2, 9, 0, 9, 0x13)); // addi x9, x9, 2
+  compare(a, regs, new Uint8Array(DATA_LEN), 0xc0de);
+  const o = runOn(cores.jit, a, regs, new Uint8Array(DATA_LEN), () => 100_000);
+  assert.equal(o.x[9], 1n + 2n * 199n);
+});
+
+test('JIT: a loop body longer than one decoded block (Linux memset: 32 stores) runs translated', () => {
+  const a = new Asm();
+  for (let i = 0; i < 32; i++) a.w(S(i * 8, 7, 5, 3)); // sd x7, 8i(x5)
+  a.w(I(256, 5, 0, 5, 0x13));                           // addi x5, x5, 256
+  a.w(B(-a.pc, 6, 5, 6));                               // bltu x5, x6, loop
+  a.w(JAL_SELF);
+  const regs = new Array<bigint>(32).fill(0n);
+  regs[5] = BigInt(DATA);
+  regs[6] = BigInt(DATA + 200 * 256 - 8);
+  regs[7] = 0x0101010101010101n;
+  const before = (cores.jit.stats().jit as JitStats);
+  compare(a, regs, new Uint8Array(DATA_LEN), 0x3e7);
+  const after = (cores.jit.stats().jit as JitStats);
+  assert.equal(after.compiled + after.reused, before.compiled + before.reused + 1, 'the joined loop ran translated');
+});
+
+test('JIT: the translator takes only self-loops of the ops it handles', () => {
+  const rec = (op: string, off: number, imm = 0) => ({ op, rd: 1, rs1: 2, rs2: 3, len: 4, off, imm });
+  assert.equal(translatable([rec('addi', 0), rec('bne', 4, -4)]), true);
+  assert.equal(translatable([rec('addi', 0), rec('bne', 4, -8)]), false, 'branch to elsewhere');
+  assert.equal(translatable([rec('div', 0), rec('bne', 4, -4)]), false, 'division');
+  assert.equal(translatable([rec('csrrw', 0), rec('bne', 4, -4)]), false, 'CSR access');
+  assert.equal(translatable([rec('addi', 0), rec('jal', 4, -4)]), false, 'unconditional jump');
+});
