@@ -77,14 +77,4 @@ export async function waitFor<T>(what: string, f: () => Promise<T | undefined | 
   }
 }
 
-/** A small seeded PRNG (mulberry32) for the fuzz test. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng } from '../fakes/prng.js';

@@ -177,3 +177,33 @@ describe('hv run: bare-metal guests that do not pass', { concurrency: 2, skip: t
     assert.equal(r.stderr, '', show(args, r));
   });
 });
+
+describe('hv run --no-jit', { skip: toolchain ? false : `${CC} is not installed` }, () => {
+  // A loop hot enough to be translated: 3 added 100 000 times, checked, reported through HTIF (1 = pass).
+  const loopAsm = `
+  .section .text.init
+  .globl _start
+_start:
+  li t0, 100000
+  li t1, 0
+1: addi t1, t1, 3
+  addi t0, t0, -1
+  bnez t0, 1b
+  li t2, 300000
+  li t0, 3
+  bne t1, t2, 2f
+  li t0, 1
+2: la t1, tohost
+  sd t0, 0(t1)
+3: j 3b
+${HTIF}`;
+  let elf = '';
+  before(() => { elf = buildElf('loop', loopAsm); });
+  for (const flags of [[], ['--no-jit']]) {
+    test(`a hot loop computes the same result ${flags.length ? 'interpreted' : 'translated'}`, async () => {
+      const args = ['run', '--timeout', '30', '--bios', 'none', '--kernel', elf, ...flags];
+      const r = await hv(args);
+      assert.equal(r.status, 0, show(args, r));
+    });
+  }
+});

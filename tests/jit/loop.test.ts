@@ -12,6 +12,7 @@ import { MmioBus } from '../../src/bus/mmio.js';
 import * as L from '../../src/layout/gen/layout.js';
 import { translatable } from '../../src/cpu/jit/loop.js';
 import { jitTier, type JitStats } from '../../src/cpu/jit/tier.js';
+import { prng } from '../fakes/prng.js';
 
 const RAM = 32 * 1024 * 1024;
 const BASE = 0x8000_0000;
@@ -45,17 +46,6 @@ class Asm {
   h(insn: number): this { this.bytes.push(insn & 0xff, (insn >> 8) & 0xff); return this; }
 }
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // x5: data pointer, x6: loop counter, x8: constant 1; the body writes x7, x9..x15 (and x0).
 const DEST = [0, 7, 9, 10, 11, 12, 13, 14, 15];
@@ -139,7 +129,7 @@ function runOn(core: Core, code: Asm, regs: bigint[], data: Uint8Array, budgets:
 }
 
 function compare(code: Asm, regs: bigint[], data: Uint8Array, seed: number): void {
-  const b1 = rng(seed ^ 0x5a5a), b2 = rng(seed ^ 0x5a5a);
+  const b1 = prng(seed ^ 0x5a5a), b2 = prng(seed ^ 0x5a5a);
   const budget = (r: () => number) => (): number => (r() < 0.5 ? 1 + Math.floor(r() * 300) : 100_000);
   const want = runOn(cores.interp, code, regs, data, budget(b1));
   const got = runOn(cores.jit, code, regs, data, budget(b2));
@@ -153,7 +143,7 @@ function compare(code: Asm, regs: bigint[], data: Uint8Array, seed: number): voi
 test('JIT self-loops: 400 random loops give the interpreter\'s registers, memory and instret', () => {
   const before = (cores.jit.stats().jit as JitStats);
   for (let seed = 1; seed <= 400; seed++) {
-    const rand = rng(seed);
+    const rand = prng(seed);
     const regs = Array.from({ length: 32 }, () => BigInt.asUintN(64, BigInt(Math.floor(rand() * 2 ** 32)) << 32n | BigInt(Math.floor(rand() * 2 ** 32))));
     regs[5] = BigInt(DATA + DATA_LEN / 2);
     regs[6] = BigInt(70 + Math.floor(rand() * 300));

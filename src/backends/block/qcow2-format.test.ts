@@ -9,6 +9,7 @@ import {
   parseQcow2Header, newQcow2Image, ImageFormatError, QCOW2_MAGIC, getRefcount, setRefcount, maxRefcount,
   decodeCompressed, encodeCompressed, entryOffset, writeEntry, EXT_FEATURE_TABLE,
 } from './qcow2-format.js';
+import { prng } from '../../../tests/fakes/prng.js';
 
 const CS = 65536;
 
@@ -128,17 +129,6 @@ test('qcow2 entries: refcount widths, compressed descriptors, L2 offsets', () =>
   assert.equal(t[15]! & 1, 1);
 });
 
-/** A small deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('qcow2 header fuzz: 100 000 mutated headers parse or fail with ImageFormatError only', () => {
   const seed = Number(process.env['HV_FUZZ_SEED'] ?? 20241127);
