@@ -27,13 +27,18 @@ import { execFp, fpEnabled } from './fp';
 
 const TEMP_SLOT: usize = BLOCKS_BASE + <usize>BLOCK_SLOTS * BLOCK_SLOT_SIZE; // one extra slot, never tagged
 
-// JIT tier (src/cpu/jit/loop.ts): a block header's u32 at SLOT_JIT is 0 for a block that is not a
-// self-loop (or cannot be translated), an execution count while a self-loop warms up, and
+// JIT tier (src/cpu/jit): a block header's u32 at SLOT_JIT is 0 for a block that will not be translated
+// (JIT off, or the host declined it), a countdown of executions while the block warms up, and
 // JIT_COMPILED | table index once translated. Re-decoding a slot resets it.
 const SLOT_JIT: usize = 16;
 const JIT_COMPILED: u32 = 0x80000000;
-/** Executions of a self-loop block before it is translated. */
-const JIT_THRESHOLD: u32 = 64;
+/** Executions before a loop head is translated (self-loops, and blocks cut at BLOCK_MAX_OPS that may be). */
+const JIT_LOOP_WARMUP: u32 = 64;
+/**
+ * Executions before any other block is translated: a translation costs ~0.3 ms of compile time and saves
+ * ~10-30 ns per execution, so only blocks run this often repay it.
+ */
+const JIT_BLOCK_WARMUP: u32 = 20000;
 /** Most instructions one call of a translated loop may retire before returning to this loop. */
 const JIT_MAX_INS: i64 = 1 << 16;
 /** Asks the host to translate the block in `slot`; returns its function table index, or 0 when it cannot. */
@@ -57,18 +62,18 @@ function isTerminator(op: u32): bool {
 }
 
 /**
- * Whether the block may start a loop the JIT tier translates: its last op is a conditional branch back to
+ * The block's JIT warm-up count: short for a possible loop head — its last op is a conditional branch back to
  * its first instruction, or the decoder cut it at BLOCK_MAX_OPS inside the page (the host then looks for a
- * continuation block closing the loop).
+ * continuation block closing the loop) — long for any other block; 0 with the JIT off.
  */
-function jitCandidate(slot: usize, n: u32, pageContinues: bool): bool {
-  if (load<u32>(SYS_BASE + SYS_JIT_ENABLED) == 0 || n < 2) return false;
+function jitWarmup(slot: usize, n: u32, pageContinues: bool): u32 {
+  if (load<u32>(SYS_BASE + SYS_JIT_ENABLED) == 0 || n == 0) return 0;
   const last = slot + BLOCK_HEADER_SIZE + <usize>(n - 1) * OP_SIZE;
   const op = <u32>load<u8>(last, G.REC_OP);
   if (op == G.OP_BEQ || op == G.OP_BNE || op == G.OP_BLT || op == G.OP_BGE || op == G.OP_BLTU || op == G.OP_BGEU) {
-    return <i32>load<u16>(last, G.REC_OFF) + load<i32>(last, G.REC_IMM) == 0;
-  }
-  return n == BLOCK_MAX_OPS && pageContinues && !isTerminator(op);
+    if (<i32>load<u16>(last, G.REC_OFF) + load<i32>(last, G.REC_IMM) == 0) return JIT_LOOP_WARMUP;
+  } else if (n == BLOCK_MAX_OPS && pageContinues && !isTerminator(op)) return JIT_LOOP_WARMUP;
+  return JIT_BLOCK_WARMUP;
 }
 
 /** The slot of the valid decoded block starting at host, or 0 (used by the JIT tier to join blocks). */
@@ -132,7 +137,7 @@ function decodeBlock(host: usize, pc: u64): usize {
   store<u32>(slot, pageGen(host), 4);
   store<u32>(slot, n, 8);
   store<u32>(slot, off, 12);
-  store<u32>(slot, jitCandidate(slot, n, off < pageLeft) ? 1 : 0, SLOT_JIT);
+  store<u32>(slot, jitWarmup(slot, n, off < pageLeft), SLOT_JIT);
   store<u64>(SYS_BASE + SYS_STAT_BLOCKS_DECODED, load<u64>(SYS_BASE + SYS_STAT_BLOCKS_DECODED) + 1);
   return slot;
 }
@@ -194,10 +199,10 @@ export function run(budget: i64): u32 {
     if (jit != 0) {
       let fn: u32 = 0;
       if (jit & JIT_COMPILED) fn = jit & ~JIT_COMPILED;
-      else if (jit >= JIT_THRESHOLD) {
+      else if (jit == 1) {
         fn = jitCompile(<u32>slot);
         store<u32>(slot, fn != 0 ? JIT_COMPILED | fn : 0, SLOT_JIT);
-      } else store<u32>(slot, jit + 1, SLOT_JIT);
+      } else store<u32>(slot, jit - 1, SLOT_JIT);
       if (fn != 0) {
         const done = call_indirect<i32>(fn, R, pc, <i32>(budget < JIT_MAX_INS ? budget : JIT_MAX_INS));
         // Nothing retired: the first instruction needs the interpreter's slow path (TLB miss, fault, MMIO).

@@ -1,6 +1,6 @@
 /**
  * The host half of the JIT tier: answers the core's `jitCompile(slot)` import by translating the block
- * (./loop.ts), compiling and instantiating it synchronously (a one-function module takes ~0.3 ms), and
+ * (./translate.ts), compiling and instantiating it synchronously (a one-function module takes ~0.3 ms), and
  * installing the function in the core's imported table, whose index the core keeps in the block header.
  *
  * Translations depend only on the block's decoded ops (the virtual pc is a parameter), so they are cached
@@ -10,7 +10,7 @@
  */
 import * as L from '../../layout/gen/layout.js';
 import type { JitPort } from '../host/core.js';
-import { BRANCH_OPS, joinBlocks, readBlock, translateLoop, type Block } from './loop.js';
+import { handledOp, isSelfLoop, joinBlocks, readBlock, translateBlock, type Block } from './translate.js';
 
 /** Most distinct translated loops per VM (table entries and compiled modules are kept for its lifetime). */
 export const MAX_FUNCTIONS = 4096;
@@ -42,14 +42,13 @@ export class JitTier implements JitPort {
 
   /** The core's jitCompile import: a table index, or 0 to leave the block to the interpreter. */
   compile(slot: number): number {
-    const block = this.loopAt(slot);
-    if (block === undefined) { this.stats.declined++; return 0; }
+    const block = this.blockFor(slot);
     const key = JSON.stringify(block);
     const hit = this.cache.get(key);
     if (hit !== undefined) { this.stats.reused++; return hit; }
     if (this.stats.compiled >= MAX_FUNCTIONS) return 0;
     const t0 = performance.now();
-    const bytes = translateLoop(block, this.maxPages);
+    const bytes = translateBlock(block, this.maxPages);
     if (bytes === undefined) {
       this.stats.declined++;
       this.cache.set(key, 0);
@@ -65,17 +64,18 @@ export class JitTier implements JitPort {
   }
 
   /**
-   * The loop body starting at the block in `slot`: the block itself when it ends in a branch, or, when the
-   * decoder cut it at its op limit, joined with the cached block that continues it (same page, so the
-   * page generation the core checks at entry covers both).
+   * The code to translate for the block in `slot`: the block itself, or, when the decoder cut it at its op
+   * limit and the cached block that continues it branches back to its start, both joined as one loop body
+   * (same page, so the page generation the core checks at entry covers both).
    */
-  private loopAt(slot: number): Block | undefined {
+  private blockFor(slot: number): Block {
     const a = readBlock(this.dv, slot);
     const last = a.recs.at(-1);
-    if (last === undefined || BRANCH_OPS.has(last.op)) return a;
-    const next = this.dv.getUint32(slot, true) + a.len;
-    const b = this.blockAt(next);
-    return b === 0 ? undefined : joinBlocks(a, readBlock(this.dv, b));
+    if (last === undefined || !handledOp(last)) return a;
+    const next = this.blockAt(this.dv.getUint32(slot, true) + a.len);
+    if (next === 0) return a;
+    const joined = joinBlocks(a, readBlock(this.dv, next));
+    return isSelfLoop(joined.recs) ? joined : a;
   }
 }
 

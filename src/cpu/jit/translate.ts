@@ -1,16 +1,17 @@
 /**
- * The JIT tier, first step: translates a hot *self-loop* — a decoded block whose last instruction is a
- * conditional branch back to its own first instruction (memcpy, memset, copy_to_user, checksum and string
- * loops) — into a WebAssembly function that keeps the guest registers it uses in wasm locals across
- * iterations, instead of loading and storing them in memory for every instruction as the interpreter does.
+ * The JIT tier: translates a hot decoded block into a WebAssembly function that keeps the guest registers
+ * it uses in wasm locals instead of loading and storing them for every instruction as the interpreter does.
+ * A *self-loop* — a block whose last instruction is a conditional branch back to its first (memcpy, memset,
+ * copy_to_user, checksum and string loops) — becomes a wasm loop, so its registers stay in locals across
+ * iterations; any other block runs once per call and leaves at its branch, JAL or JALR target.
  *
  * Only integer computation (RV64I/M without division, §2.4, §5.2, §7.1), loads and stores (§2.6) and the
- * closing branch (§2.5) are translated; any other op makes the block ineligible and it stays interpreted.
+ * control transfer ending the block (§2.5) are translated; any other op leaves the block to the interpreter.
  * Loads and stores use the interpreter's TLBs inline (same tag compare, alignment bits folded into it).
  * Anything else — a TLB miss, a misaligned access, a page fault, MMIO, a store to a page holding decoded
  * code (such pages are never in the W TLBs) — leaves the function *before* that instruction with every
  * register written back and pc pointing at it, so the interpreter executes it with the full rules and
- * exceptions stay precise. The function also returns after maxIns instructions (whole iterations), so
+ * exceptions stay precise. A loop also returns after maxIns instructions (whole iterations), so
  * interrupts and the host's slices are taken between calls as between interpreted blocks.
  *
  * Signature: (hart: i32, pc: i64, maxIns: i32) → retired: i32, writing the exit pc to hart.pc.
@@ -19,7 +20,6 @@ import * as L from '../../layout/gen/layout.js';
 import { OPS, REC, SINK_REG } from '../../isa/gen/isa.js';
 import { Code, I32, I64, Op, moduleWithFunction } from './wasm.js';
 
-const id = Object.fromEntries(OPS.map((o) => [o.name, o.id])) as Record<string, number>;
 const byId = new Map(OPS.map((o) => [o.id, o.name]));
 
 // Locals: params 0..2, then x0..x32 (x32: the sink for rd = x0), then scratch.
@@ -87,25 +87,33 @@ export function joinBlocks(a: Block, b: Block): Block {
   return { recs: [...a.recs, ...b.recs.map((r) => ({ ...r, off: r.off + a.len }))], len: a.len + b.len };
 }
 
-/** Whether the block is a self-loop the translator handles (exported for tests and statistics). */
+/**
+ * Whether the translator handles the block: every op but the last is one it translates, and the last is one
+ * too (a block cut at the decoder's op limit, which falls through) or a branch, JAL or JALR ending it.
+ */
 export function translatable(recs: readonly Rec[]): boolean {
   const last = recs.at(-1);
-  if (!last || !(last.op in BRANCHES) || last.off + last.imm !== 0) return false;
-  return recs.slice(0, -1).every(handled);
+  if (last === undefined) return false;
+  if (!handledOp(last) && !(last.op in BRANCHES) && last.op !== 'jal' && last.op !== 'jalr') return false;
+  return recs.slice(0, -1).every(handledOp);
 }
 
-/** Conditional branches (§2.5), the only ops that may close a translated loop. */
-export const BRANCH_OPS: ReadonlySet<string> = new Set(Object.keys(BRANCHES));
+/** Whether the block's last op branches back to its first instruction. */
+export function isSelfLoop(recs: readonly Rec[]): boolean {
+  const last = recs.at(-1);
+  return last !== undefined && last.op in BRANCHES && last.off + last.imm === 0;
+}
 
-function handled(r: Rec): boolean {
-  return r.op in ALU_RR || r.op in ALU_RI || r.op in SHIFT_W || r.op in LOADS || r.op in STORES || r.op === 'lui' || r.op === 'auipc';
+/** Whether the translator handles an op that does not end a block (computation, loads, stores). */
+export function handledOp(r: Rec): boolean {
+  return r.op === 'fence' || r.op in ALU_RR || r.op in ALU_RI || r.op in SHIFT_W || r.op in LOADS || r.op in STORES || r.op === 'lui' || r.op === 'auipc';
 }
 
 /**
- * Translates a decoded block into a wasm module exporting `f`, or returns undefined when the block is not a
- * translatable self-loop.
+ * Translates a decoded block into a wasm module exporting `f`, or returns undefined when the block has an op
+ * the translator does not handle. A self-loop runs as a wasm loop; any other block runs once.
  */
-export function translateLoop(block: Block, maxPages: number): Uint8Array<ArrayBuffer> | undefined {
+export function translateBlock(block: Block, maxPages: number): Uint8Array<ArrayBuffer> | undefined {
   const recs = block.recs;
   if (!translatable(recs)) return undefined;
   const n = recs.length;
@@ -115,8 +123,8 @@ export function translateLoop(block: Block, maxPages: number): Uint8Array<ArrayB
   for (const r of recs) {
     const op = r.op;
     if (op in ALU_RR || op in BRANCHES || op in STORES || op === 'sllw' || op === 'srlw' || op === 'sraw') { read.add(r.rs1); read.add(r.rs2); }
-    else if (op !== 'lui' && op !== 'auipc') read.add(r.rs1);
-    if (!(op in BRANCHES) && !(op in STORES)) written.add(r.rd);
+    else if (op !== 'lui' && op !== 'auipc' && op !== 'fence') read.add(r.rs1);
+    if (!(op in BRANCHES) && !(op in STORES) && op !== 'fence') written.add(r.rd);
   }
   const live = [...new Set([...read, ...written])].filter((r) => r !== 0 && r !== SINK_REG).sort((a, b) => a - b);
   const x = (r: number): Code => (r === 0 ? c.i64(0n) : c.get(reg(r)));
@@ -130,7 +138,8 @@ export function translateLoop(block: Block, maxPages: number): Uint8Array<ArrayB
   c.open(Op.loop); //   $top
   recs.forEach((r, k) => {
     const op = r.op;
-    if (op in ALU_RR) { x(r.rs1); x(r.rs2); c.op(...ALU_RR[op]!).set(reg(r.rd)); }
+    if (op === 'fence') { /* memory is sequentially consistent here (one host thread): nothing to order */ }
+    else if (op in ALU_RR) { x(r.rs1); x(r.rs2); c.op(...ALU_RR[op]!).set(reg(r.rd)); }
     else if (op in ALU_RI) { x(r.rs1).i64(BigInt(r.imm)).op(...ALU_RI[op]!).set(reg(r.rd)); }
     else if (op in SHIFT_W) {
       x(r.rs1).op(Op.i32WrapI64);
@@ -150,7 +159,7 @@ export function translateLoop(block: Block, maxPages: number): Uint8Array<ArrayB
       c.open(Op.if).i64(BigInt(r.off)).set(L_EXIT).get(L_COUNT).i32(k).op(Op.i32Add).set(L_COUNT).br(2).end();
       c.get(L_E).mem(Op.i64Load, 8).get(L_VA).op(Op.i64Add, Op.i32WrapI64);
       if (isStore) { x(r.rs2); c.mem(acc.op); } else c.mem(acc.op).set(reg(r.rd));
-    } else {
+    } else if (isSelfLoop(recs) && k === n - 1) {
       // The closing branch: back to the top while taken and the budget allows another whole iteration.
       x(r.rs1); x(r.rs2); c.op(BRANCHES[op]!);
       c.open(Op.if);
@@ -158,6 +167,24 @@ export function translateLoop(block: Block, maxPages: number): Uint8Array<ArrayB
       c.open(Op.if).i64(0n).set(L_EXIT).br(3).end();
       c.br(1);
       c.end();
+      c.get(L_COUNT).i32(n).op(Op.i32Add).set(L_COUNT).i64(BigInt(blockLen)).set(L_EXIT);
+    } else if (op in BRANCHES) {
+      // Leaves at the target or falls through (the exit is kept as an offset from the block's pc).
+      c.i64(BigInt(r.off + r.imm)).i64(BigInt(blockLen));
+      x(r.rs1); x(r.rs2); c.op(BRANCHES[op]!, Op.select).set(L_EXIT);
+      c.get(L_COUNT).i32(n).op(Op.i32Add).set(L_COUNT);
+    } else if (op === 'jal') {
+      c.get(P_PC).i64(BigInt(r.off + r.len)).op(Op.i64Add).set(reg(r.rd));
+      c.i64(BigInt(r.off + r.imm)).set(L_EXIT);
+      c.get(L_COUNT).i32(n).op(Op.i32Add).set(L_COUNT);
+    } else if (op === 'jalr') {
+      // The target ((x[rs1] + imm) & ~1, §2.5) is read before rd is written: rd may be rs1.
+      x(r.rs1).i64(BigInt(r.imm)).op(Op.i64Add).i64(~1n).op(Op.i64And).get(P_PC).op(Op.i64Sub).set(L_EXIT);
+      c.get(P_PC).i64(BigInt(r.off + r.len)).op(Op.i64Add).set(reg(r.rd));
+      c.get(L_COUNT).i32(n).op(Op.i32Add).set(L_COUNT);
+    }
+    if (k === n - 1 && handledOp(r)) {
+      // A block cut at the op limit: falls through to the next instruction.
       c.get(L_COUNT).i32(n).op(Op.i32Add).set(L_COUNT).i64(BigInt(blockLen)).set(L_EXIT);
     }
   });
