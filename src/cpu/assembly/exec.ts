@@ -39,6 +39,9 @@ const JIT_LOOP_WARMUP: u32 = 64;
  * ~10-30 ns per execution, so only blocks run this often repay it.
  */
 const JIT_BLOCK_WARMUP: u32 = 20000;
+/** jitCompile's answer for a block queued for the next batch (src/cpu/jit/tier.ts): ask again after JIT_RETRY. */
+const JIT_PENDING: u32 = 0xffffffff;
+const JIT_RETRY: u32 = 32;
 /** Most instructions one call of a translated loop may retire before returning to this loop. */
 const JIT_MAX_INS: i64 = 1 << 16;
 /** Asks the host to translate the block in `slot`; returns its function table index, or 0 when it cannot. */
@@ -201,7 +204,8 @@ export function run(budget: i64): u32 {
       if (jit & JIT_COMPILED) fn = jit & ~JIT_COMPILED;
       else if (jit == 1) {
         fn = jitCompile(<u32>slot);
-        store<u32>(slot, fn != 0 ? JIT_COMPILED | fn : 0, SLOT_JIT);
+        if (fn == JIT_PENDING) { fn = 0; store<u32>(slot, JIT_RETRY, SLOT_JIT); }
+        else store<u32>(slot, fn != 0 ? JIT_COMPILED | fn : 0, SLOT_JIT);
       } else store<u32>(slot, jit - 1, SLOT_JIT);
       if (fn != 0) {
         const done = call_indirect<i32>(fn, R, pc, <i32>(budget < JIT_MAX_INS ? budget : JIT_MAX_INS));

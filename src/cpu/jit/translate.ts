@@ -18,7 +18,7 @@
  */
 import * as L from '../../layout/gen/layout.js';
 import { OPS, REC, SINK_REG } from '../../isa/gen/isa.js';
-import { Code, I32, I64, Op, moduleWithFunction } from './wasm.js';
+import { Code, I32, I64, Op, type FunctionSpec } from './wasm.js';
 
 const byId = new Map(OPS.map((o) => [o.id, o.name]));
 
@@ -110,10 +110,11 @@ export function handledOp(r: Rec): boolean {
 }
 
 /**
- * Translates a decoded block into a wasm module exporting `f`, or returns undefined when the block has an op
- * the translator does not handle. A self-loop runs as a wasm loop; any other block runs once.
+ * Translates a decoded block into a wasm function (to be put in a module with moduleWithFunctions), or
+ * returns undefined when the block has an op the translator does not handle. A self-loop runs as a wasm
+ * loop; any other block runs once.
  */
-export function translateBlock(block: Block, maxPages: number): Uint8Array<ArrayBuffer> | undefined {
+export function translateBlock(block: Block): FunctionSpec | undefined {
   const recs = block.recs;
   if (!translatable(recs)) return undefined;
   const n = recs.length;
@@ -194,7 +195,5 @@ export function translateBlock(block: Block, maxPages: number): Uint8Array<Array
   for (const r of live) if (written.has(r)) c.get(P_HART).get(reg(r)).mem(Op.i64Store, L.HART_X + r * 8);
   c.get(P_HART).get(P_PC).get(L_EXIT).op(Op.i64Add).mem(Op.i64Store, L.HART_PC);
   c.get(L_COUNT);
-  return moduleWithFunction({
-    params: [I32, I64, I32], results: [I32], locals: [[I64_LOCALS, I64], [4, I32]], code: c,
-  }, maxPages);
+  return { params: [I32, I64, I32], results: [I32], locals: [[I64_LOCALS, I64], [4, I32]], code: c };
 }

@@ -1,6 +1,6 @@
 /**
  * A minimal WebAssembly binary writer for the JIT tier: LEB128, the few opcodes the translator emits, and
- * a one-function module that imports the core's shared memory (WebAssembly core spec 2.0, §5 binary format).
+ * modules of functions that import the core's shared memory (WebAssembly core spec 2.0, §5 binary format).
  * Hand-written rather than binaryen: building a module this way takes microseconds and needs no dependency
  * (see ../shared/design/core-feasibility.md §3).
  */
@@ -84,30 +84,48 @@ export interface FunctionSpec {
 
 /**
  * A module that imports `env.memory` (shared, 1..maxPages pages, matching the core's memory) and exports
- * one function `f`.
+ * the functions as `f0`, `f1`, … Functions of one signature share one type entry.
  */
-export function moduleWithFunction(fn: FunctionSpec, maxPages: number): Uint8Array<ArrayBuffer> {
+export function moduleWithFunctions(fns: readonly FunctionSpec[], maxPages: number): Uint8Array<ArrayBuffer> {
   const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
-  const types: number[] = [1, 0x60];
-  uleb(types, fn.params.length); types.push(...fn.params);
-  uleb(types, fn.results.length); types.push(...fn.results);
+  const sigs: string[] = [];
+  const typeOf = fns.map((fn) => {
+    const sig = `${fn.params.join(',')}>${fn.results.join(',')}`;
+    if (!sigs.includes(sig)) sigs.push(sig);
+    return sigs.indexOf(sig);
+  });
+  const types: number[] = [];
+  uleb(types, sigs.length);
+  for (const sig of sigs) {
+    const fn = fns[typeOf.indexOf(sigs.indexOf(sig))]!;
+    types.push(0x60);
+    uleb(types, fn.params.length); types.push(...fn.params);
+    uleb(types, fn.results.length); types.push(...fn.results);
+  }
   section(out, 1, types);
   const imports: number[] = [1];
   name(imports, 'env'); name(imports, 'memory');
   imports.push(0x02, 0x03); // memory, limits: shared with a maximum (threads proposal)
   uleb(imports, 1); uleb(imports, maxPages);
   section(out, 2, imports);
-  section(out, 3, [1, 0]);
-  const exports: number[] = [1];
-  name(exports, 'f'); exports.push(0x00, 0);
+  const funcs: number[] = [];
+  uleb(funcs, fns.length);
+  for (const t of typeOf) uleb(funcs, t);
+  section(out, 3, funcs);
+  const exports: number[] = [];
+  uleb(exports, fns.length);
+  fns.forEach((_, i) => { name(exports, `f${i}`); exports.push(0x00); uleb(exports, i); });
   section(out, 7, exports);
-  const body: number[] = [];
-  uleb(body, fn.locals.length);
-  for (const [count, type] of fn.locals) { uleb(body, count); body.push(type); }
-  body.push(...fn.code.bytes, Op.end);
-  const code: number[] = [1];
-  uleb(code, body.length);
-  code.push(...body);
+  const code: number[] = [];
+  uleb(code, fns.length);
+  for (const fn of fns) {
+    const body: number[] = [];
+    uleb(body, fn.locals.length);
+    for (const [count, type] of fn.locals) { uleb(body, count); body.push(type); }
+    body.push(...fn.code.bytes, Op.end);
+    uleb(code, body.length);
+    code.push(...body);
+  }
   section(out, 10, code);
   return new Uint8Array(out);
 }
