@@ -11,7 +11,7 @@ import {
   HART_PC, HART_PRIV, HART_WFI, HART_INSTRET, HART_MSTATUS, HART_MIE, HART_RESERVATION, HART_TLB_X,
   HART_TLB_R, HART_TLB_W, HART_F, SYS_BASE, SYS_EXIT_REQUEST, SYS_JIT_ENABLED, SYS_SBI_MODE, SYS_STAT_BLOCKS_DECODED,
   BLOCKS_BASE, BLOCK_SLOTS, BLOCK_SLOT_SIZE, BLOCK_MAX_OPS, BLOCK_HEADER_SIZE, OP_SIZE, RAM_HOST_BASE,
-  RAM_GUEST_BASE, PAGE_GEN_BASE, TLB_ENTRIES, TLB_ENTRY_SIZE,
+  RAM_GUEST_BASE, PAGE_GEN_BASE, TLB_ENTRIES, TLB_ENTRY_SIZE, JIT_PENDING,
 } from './gen/layout';
 import * as G from './gen/isa';
 import {
@@ -39,12 +39,11 @@ const JIT_LOOP_WARMUP: u32 = 64;
  * ~10-30 ns per execution, so only blocks run this often repay it.
  */
 const JIT_BLOCK_WARMUP: u32 = 20000;
-/** jitCompile's answer for a block queued for the next batch (src/cpu/jit/tier.ts): ask again after JIT_RETRY. */
-const JIT_PENDING: u32 = 0xffffffff;
+/** Executions before a block that jitCompile answered JIT_PENDING (queued for the next batch) asks again. */
 const JIT_RETRY: u32 = 32;
 /** Most instructions one call of a translated loop may retire before returning to this loop. */
 const JIT_MAX_INS: i64 = 1 << 16;
-/** Asks the host to translate the block in `slot`; returns its function table index, or 0 when it cannot. */
+/** Asks the host to translate the block in `slot`: its function table index, JIT_PENDING, or 0 when it cannot. */
 @external("env", "jitCompile") declare function jitCompile(slot: u32): u32;
 
 @inline function slotFor(host: usize): usize {

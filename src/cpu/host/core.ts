@@ -56,7 +56,7 @@ export interface CoreOptions {
 export interface JitPort {
   /** Imported by the core as env.table; translated functions are called through it (call_indirect). */
   readonly table: WebAssembly.Table;
-  /** The core's jitCompile(slot) import: a table index, or 0 to keep interpreting the block. */
+  /** The core's jitCompile(slot) import: a table index, JIT_PENDING (ask again later), or 0 to keep interpreting the block. */
   compile(slot: number): number;
   /** Counters for statistics. */
   readonly stats: Readonly<Record<string, number>>;

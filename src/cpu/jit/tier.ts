@@ -5,7 +5,7 @@
  *
  * Functions are compiled in batches: every WebAssembly module costs V8 about 25-35 KiB of host memory
  * however small it is (1000 one-function modules added ~30 MiB to a VM), so a block asking for the first
- * time is queued and told to ask again a little later (JIT_PENDING); the queue is compiled as one module
+ * time is queued and told to ask again a little later (L.JIT_PENDING); the queue is compiled as one module
  * when BATCH blocks wait or its oldest entry has waited FLUSH_MS.
  *
  * Translations depend only on the block's decoded ops (the virtual pc is a parameter), so they are cached
@@ -24,8 +24,6 @@ export const MAX_FUNCTIONS = 4096;
 export const BATCH = 64;
 /** Longest a queued block waits for its batch (host ms): meanwhile it is interpreted. */
 export const FLUSH_MS = 100;
-/** jitCompile's answer for a queued block: ask again later (mirrors JIT_PENDING in src/cpu/assembly/exec.ts). */
-export const JIT_PENDING = 0xffffffff;
 
 export interface JitStats extends Record<string, number> {
   /** Functions compiled and installed. */
@@ -87,7 +85,7 @@ export class JitTier implements JitPort {
       }
       this.pendingSlots.set(slot, { host, gen, key });
     }
-    if (this.pending.size < BATCH && performance.now() - this.pendingSince < FLUSH_MS) return JIT_PENDING;
+    if (this.pending.size < BATCH && performance.now() - this.pendingSince < FLUSH_MS) return L.JIT_PENDING;
     this.flush();
     return this.cache.get(key) ?? 0;
   }
