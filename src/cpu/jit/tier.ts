@@ -20,6 +20,8 @@ import { moduleWithFunctions, type FunctionSpec } from './wasm.js';
 
 /** Most distinct translated blocks per VM (table entries and compiled modules are kept for its lifetime). */
 export const MAX_FUNCTIONS = 4096;
+/** Most cache entries (translations and declined blocks); past it, declined blocks are not remembered. */
+export const MAX_CACHE_ENTRIES = 16384;
 /** Blocks compiled together in one module at most. */
 export const BATCH = 64;
 /** Longest a queued block waits for its batch (host ms): meanwhile it is interpreted. */
@@ -77,7 +79,9 @@ export class JitTier implements JitPort {
         this.stats.compileMs += performance.now() - t0;
         if (fn === undefined) {
           this.stats.declined++;
-          this.cache.set(key, 0);
+          // Remembered so a re-decoded copy is not translated again, up to a bound: a guest that keeps
+          // generating new code must not grow host memory without limit.
+          if (this.cache.size < MAX_CACHE_ENTRIES) this.cache.set(key, 0);
           return 0;
         }
         if (this.pending.size === 0) this.pendingSince = performance.now();
@@ -116,18 +120,21 @@ export class JitTier implements JitPort {
    */
   private blockFor(slot: number): { block: Block; key: string } {
     const a = readBlock(this.dv, slot);
-    const keyA = this.opBytes(slot, a.recs.length) + a.len;
+    const single = { block: a, key: this.keyOf([[slot, a]]) };
     const last = a.recs.at(-1);
-    if (last === undefined || !handledOp(last)) return { block: a, key: keyA };
+    if (last === undefined || !handledOp(last)) return single;
     const next = this.blockAt(this.dv.getUint32(slot, true) + a.len);
-    if (next === 0) return { block: a, key: keyA };
+    if (next === 0) return single;
     const b = readBlock(this.dv, next);
     const joined = joinBlocks(a, b);
-    return isSelfLoop(joined.recs) ? { block: joined, key: `${keyA}+${this.opBytes(next, b.recs.length)}${b.len}` } : { block: a, key: keyA };
+    return isSelfLoop(joined.recs) ? { block: joined, key: this.keyOf([[slot, a], [next, b]]) } : single;
   }
 
-  private opBytes(slot: number, n: number): string {
-    return Buffer.from(this.memory.buffer, slot + L.BLOCK_HEADER_SIZE, n * L.OP_SIZE).toString('latin1');
+  /** Cache key: each block's op count and length, then the op records' bytes (unambiguous). */
+  private keyOf(parts: [number, Block][]): string {
+    const head = parts.map(([, b]) => `${b.recs.length}/${b.len}`).join(',');
+    const ops = parts.map(([slot, b]) => Buffer.from(this.memory.buffer, slot + L.BLOCK_HEADER_SIZE, b.recs.length * L.OP_SIZE).toString('latin1'));
+    return `${head}|${ops.join('')}`;
   }
 }
 
