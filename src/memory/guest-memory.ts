@@ -8,7 +8,7 @@
  * per-page "holds decoded code" flag and a generation counter in the same memory).
  */
 import {
-  RAM_HOST_BASE, RAM_GUEST_BASE, PAGE_FLAGS_BASE, PAGE_GEN_BASE, PAGEFLAG_CODE, MAX_RAM_PAGES,
+  RAM_HOST_BASE, RAM_GUEST_BASE, PAGE_FLAGS_BASE, PAGE_GEN_BASE, PAGEFLAG_CODE, PAGEFLAG_JIT, MAX_RAM_PAGES,
 } from '../layout/gen/layout.js';
 
 export class GuestMemoryError extends Error {
@@ -77,7 +77,7 @@ export class WasmGuestMemory implements GuestMemory {
     for (let p = first; p <= last; p++) {
       const f = PAGE_FLAGS_BASE + p;
       if (this.u8[f]! & PAGEFLAG_CODE) {
-        this.u8[f] = this.u8[f]! & ~PAGEFLAG_CODE;
+        this.u8[f] = this.u8[f]! & ~(PAGEFLAG_CODE | PAGEFLAG_JIT);
         this.gen[p] = (this.gen[p]! + 1) >>> 0;
       }
     }

@@ -10,8 +10,8 @@ import { Core, ExitReason } from '../../src/cpu/host/core.js';
 import { coreModule } from '../../src/backends/core-wasm.js';
 import { MmioBus } from '../../src/bus/mmio.js';
 import * as L from '../../src/layout/gen/layout.js';
-import { isSelfLoop, translatable } from '../../src/cpu/jit/translate.js';
-import { jitTier, type JitStats } from '../../src/cpu/jit/tier.js';
+import { isSelfLoop, translatedOps } from '../../src/cpu/jit/translate.js';
+import { JitTier, jitTier } from '../../src/cpu/jit/tier.js';
 import { prng } from '../fakes/prng.js';
 
 const RAM = 32 * 1024 * 1024;
@@ -21,8 +21,10 @@ const HANDLER = BASE + 0x800;
 const DATA = BASE + 0x1_0000; // 64 KiB of data, x5 points into the middle
 const DATA_LEN = 0x1_0000;
 
-const cores = { jit: new Core({ ramSize: RAM, harts: 1, mmio: new MmioBus(), module: coreModule(), jit: jitTier }),
-  interp: new Core({ ramSize: RAM, harts: 1, mmio: new MmioBus(), module: coreModule() }) };
+// Three cores: the interpreter alone, the JIT as a VM uses it (regions compiled in batches), and the JIT
+// compiling every region as soon as it is asked (so short programs run translated).
+const core = (jit?: ConstructorParameters<typeof Core>[0]['jit']): Core => new Core({ ramSize: RAM, harts: 1, mmio: new MmioBus(), module: coreModule(), jit });
+const cores = { interp: core(), jit: core(jitTier), eager: core((m, p, b) => new JitTier(m, p, b, { flushMs: 0 })) };
 
 // ---- a tiny RV64 encoder (unprivileged ISA §2.2 base formats, §16.2 RVC) ----
 const R = (f7: number, rs2: number, rs1: number, f3: number, rd: number, opc: number): number =>
@@ -166,20 +168,39 @@ function runOn(core: Core, code: Asm, regs: bigint[], data: Uint8Array, budgets:
   };
 }
 
-function compare(code: Asm, regs: bigint[], data: Uint8Array, seed: number): void {
-  const b1 = prng(seed ^ 0x5a5a), b2 = prng(seed ^ 0x5a5a);
+/** Instructions retired so far by translated code on a core. */
+const translated = (c: Core): bigint => c.stats().jitRetired;
+
+/**
+ * Runs the program on the three cores with the same random slice budgets; all must agree. Returns the
+ * instructions retired by translated code on the eager core, and all it retired.
+ */
+function compare(code: Asm, regs: bigint[], data: Uint8Array, seed: number): { translated: bigint; retired: bigint } {
   const budget = (r: () => number) => (): number => (r() < 0.5 ? 1 + Math.floor(r() * 300) : 100_000);
-  const want = runOn(cores.interp, code, regs, data, budget(b1));
-  const got = runOn(cores.jit, code, regs, data, budget(b2));
-  assert.deepEqual(got.x, want.x, `seed ${seed}: registers`);
-  assert.equal(got.pc, want.pc, `seed ${seed}: pc`);
-  assert.equal(got.instret, want.instret, `seed ${seed}: instret`);
-  assert.deepEqual([got.mcause, got.mepc, got.mtval], [want.mcause, want.mepc, want.mtval], `seed ${seed}: trap CSRs`);
-  assert.ok(Buffer.from(got.data).equals(Buffer.from(want.data)), `seed ${seed}: data memory differs`);
+  const want = runOn(cores.interp, code, regs, data, budget(prng(seed ^ 0x5a5a)));
+  let t0 = 0n;
+  for (const [name, c] of [['jit', cores.jit], ['eager', cores.eager]] as const) {
+    t0 = translated(c);
+    const got = runOn(c, code, regs, data, budget(prng(seed ^ 0x5a5a)));
+    const what = `${name}, seed ${seed}`;
+    assert.deepEqual(got.x, want.x, `${what}: registers`);
+    assert.equal(got.pc, want.pc, `${what}: pc`);
+    assert.equal(got.instret, want.instret, `${what}: instret`);
+    assert.deepEqual([got.mcause, got.mepc, got.mtval], [want.mcause, want.mepc, want.mtval], `${what}: trap CSRs`);
+    assert.ok(Buffer.from(got.data).equals(Buffer.from(want.data)), `${what}: data memory differs`);
+  }
+  return { translated: translated(cores.eager) - t0, retired: want.instret };
+}
+
+/** Sums compare()'s figures. */
+class Tally {
+  translated = 0n; retired = 0n;
+  add(r: { translated: bigint; retired: bigint }): void { this.translated += r.translated; this.retired += r.retired; }
+  get share(): number { return Number(this.translated * 1000n / this.retired) / 1000; }
 }
 
 test('JIT self-loops: 400 random loops give the interpreter\'s registers, memory and instret', () => {
-  const before = (cores.jit.stats().jit as JitStats);
+  const tally = new Tally();
   for (let seed = 1; seed <= 400; seed++) {
     const rand = prng(seed);
     const regs = Array.from({ length: 32 }, () => BigInt.asUintN(64, BigInt(Math.floor(rand() * 2 ** 32)) << 32n | BigInt(Math.floor(rand() * 2 ** 32))));
@@ -187,15 +208,15 @@ test('JIT self-loops: 400 random loops give the interpreter\'s registers, memory
     regs[6] = BigInt(100 + Math.floor(rand() * 300)); // past the warm-up (64) and the batch retry (32)
     regs[8] = 1n;
     const data = Uint8Array.from({ length: DATA_LEN }, () => Math.floor(rand() * 256));
-    compare(randomLoop(rand), regs, data, seed);
+    tally.add(compare(randomLoop(rand), regs, data, seed));
   }
-  const after = (cores.jit.stats().jit as JitStats);
-  // Most loops must really have run translated (a few reuse a translation).
-  assert.ok(after.compiled + after.reused - before.compiled - before.reused >= 300, JSON.stringify(after));
+  // Most instructions must really have run translated.
+  if (process.env.SHARE) console.log("share", tally.share);
+  assert.ok(tally.share > 0.6, `translated share ${tally.share}`);
 });
 
 test('JIT blocks: 60 random programs of branches, calls and returns give the interpreter\'s results', () => {
-  const before = cores.jit.stats().jit as JitStats;
+  const tally = new Tally();
   for (let seed = 1001; seed <= 1060; seed++) {
     const rand = prng(seed);
     const regs = Array.from({ length: 32 }, () => BigInt.asUintN(64, BigInt(Math.floor(rand() * 2 ** 32)) << 32n | BigInt(Math.floor(rand() * 2 ** 32))));
@@ -203,10 +224,10 @@ test('JIT blocks: 60 random programs of branches, calls and returns give the int
     regs[6] = BigInt(24_000 + Math.floor(rand() * 2000)); // past the 20 000 executions before a block is translated
     regs[8] = 1n;
     const data = Uint8Array.from({ length: DATA_LEN }, () => Math.floor(rand() * 256));
-    compare(randomBranches(rand), regs, data, seed);
+    tally.add(compare(randomBranches(rand), regs, data, seed));
   }
-  const after = cores.jit.stats().jit as JitStats;
-  assert.ok(after.compiled + after.reused - before.compiled - before.reused >= 120, JSON.stringify(after));
+  if (process.env.SHARE) console.log("share", tally.share);
+  assert.ok(tally.share > 0.15, `translated share ${tally.share}`);
 });
 
 test('JIT: a store walking off the end of RAM faults precisely in the middle of a translated loop', () => {
@@ -221,18 +242,15 @@ test('JIT: a store walking off the end of RAM faults precisely in the middle of 
   regs[5] = BigInt(end - 8 * 500);
   regs[6] = 1000n;
   regs[7] = 0x1122334455667788n;
-  const before = (cores.jit.stats().jit as JitStats);
-  compare(a, regs, new Uint8Array(DATA_LEN), 0xfa17);
-  const after = (cores.jit.stats().jit as JitStats);
-  assert.ok(after.compiled + after.reused > before.compiled + before.reused, 'the loop ran translated');
-  const o = runOn(cores.jit, a, regs, new Uint8Array(DATA_LEN), () => 100_000);
+  assert.ok(compare(a, regs, new Uint8Array(DATA_LEN), 0xfa17).translated > 0n, 'the loop ran translated');
+  const o = runOn(cores.eager, a, regs, new Uint8Array(DATA_LEN), () => 100_000);
   assert.equal(o.pc, BigInt(HANDLER));
   assert.equal(o.mcause, 7n); // store/AMO access fault (privileged ISA §3.1.15)
   assert.equal(o.mepc, BigInt(CODE));
   assert.equal(o.mtval, BigInt(end));
   assert.equal(o.x[5], BigInt(end));
   assert.equal(o.x[6], 500n);
-  assert.equal(cores.jit.guest.read(end - 8, 8).reduce((s, b, i) => s | (BigInt(b) << BigInt(8 * i)), 0n), 0x1122334455667788n);
+  assert.equal(cores.eager.guest.read(end - 8, 8).reduce((s, b, i) => s | (BigInt(b) << BigInt(8 * i)), 0n), 0x1122334455667788n);
 });
 
 test('JIT: a loop that overwrites its own code runs the new instructions (FENCE.I semantics)', () => {
@@ -262,22 +280,21 @@ test('JIT: a loop body longer than one decoded block (Linux memset: 32 stores) r
   regs[5] = BigInt(DATA);
   regs[6] = BigInt(DATA + 200 * 256 - 8);
   regs[7] = 0x0101010101010101n;
-  const before = (cores.jit.stats().jit as JitStats);
-  compare(a, regs, new Uint8Array(DATA_LEN), 0x3e7);
-  const after = (cores.jit.stats().jit as JitStats);
-  assert.ok(after.compiled + after.reused > before.compiled + before.reused, 'the joined loop ran translated');
+  assert.ok(compare(a, regs, new Uint8Array(DATA_LEN), 0x3e7).translated > 0n, 'the loop ran translated');
 });
 
-test('JIT: the translator takes only blocks of the ops it handles', () => {
+test('JIT: the translator takes the ops it handles, up to the first it does not', () => {
   const rec = (op: string, off: number, imm = 0) => ({ op, rd: 1, rs1: 2, rs2: 3, len: 4, off, imm });
-  assert.equal(translatable([rec('addi', 0), rec('bne', 4, -4)]), true);
+  assert.equal(translatedOps([rec('addi', 0), rec('bne', 4, -4)]), 2);
   assert.equal(isSelfLoop([rec('addi', 0), rec('bne', 4, -4)]), true);
-  assert.equal(translatable([rec('addi', 0), rec('bne', 4, -8)]), true, 'branch to elsewhere');
+  assert.equal(translatedOps([rec('addi', 0), rec('bne', 4, -8)]), 2, 'branch to elsewhere');
   assert.equal(isSelfLoop([rec('addi', 0), rec('bne', 4, -8)]), false);
-  assert.equal(translatable([rec('addi', 0), rec('jal', 4, -4)]), true, 'jump');
-  assert.equal(translatable([rec('addi', 0), rec('sd', 4)]), true, 'block cut at the op limit');
-  assert.equal(translatable([rec('div', 0), rec('bne', 4, -4)]), false, 'division');
-  assert.equal(translatable([rec('csrrw', 0), rec('bne', 4, -4)]), false, 'CSR access');
-  assert.equal(translatable([rec('addi', 0), rec('ecall', 4)]), false, 'ECALL');
-  assert.equal(translatable([rec('fadd.d', 0), rec('jal', 4, 8)]), false, 'floating point');
+  assert.equal(translatedOps([rec('addi', 0), rec('jal', 4, -4)]), 2, 'jump');
+  assert.equal(translatedOps([rec('addi', 0), rec('jalr', 4)]), 2, 'indirect jump');
+  assert.equal(translatedOps([rec('addi', 0), rec('sd', 4)]), 2, 'block cut at the op limit');
+  assert.equal(translatedOps([rec('div', 0), rec('bne', 4, -4)]), 0, 'division');
+  assert.equal(translatedOps([rec('addi', 0), rec('div', 4), rec('bne', 8, -8)]), 1, 'up to the division');
+  assert.equal(translatedOps([rec('csrrw', 0)]), 0, 'CSR access');
+  assert.equal(translatedOps([rec('addi', 0), rec('ecall', 4)]), 1, 'ECALL');
+  assert.equal(translatedOps([rec('addi', 0), rec('fadd.d', 4), rec('jal', 8, 8)]), 1, 'floating point');
 });

@@ -9,9 +9,10 @@
 // exit requests are checked between blocks.
 import {
   HART_PC, HART_PRIV, HART_WFI, HART_INSTRET, HART_MSTATUS, HART_MIE, HART_RESERVATION, HART_TLB_X,
-  HART_TLB_R, HART_TLB_W, HART_F, SYS_BASE, SYS_EXIT_REQUEST, SYS_JIT_ENABLED, SYS_SBI_MODE, SYS_STAT_BLOCKS_DECODED,
+  HART_TLB_R, HART_TLB_W, HART_F, SYS_BASE, SYS_EXIT_REQUEST, SYS_JIT_ENABLED, SYS_SBI_MODE, SYS_STAT_BLOCKS_DECODED, SYS_STAT_JIT_RETIRED,
   BLOCKS_BASE, BLOCK_SLOTS, BLOCK_SLOT_SIZE, BLOCK_MAX_OPS, BLOCK_HEADER_SIZE, OP_SIZE, RAM_HOST_BASE,
-  RAM_GUEST_BASE, PAGE_GEN_BASE, TLB_ENTRIES, TLB_ENTRY_SIZE, JIT_PENDING,
+  RAM_GUEST_BASE, PAGE_GEN_BASE, TLB_ENTRIES, TLB_ENTRY_SIZE, JIT_PENDING, BLOCK_JIT_OFFSET, JIT_COMPILED,
+  JIT_LOOP_WARMUP, JIT_BLOCK_WARMUP, JIT_COLD, JIT_EARLY, BLOCK_WARMUP_OFFSET, PAGE_FLAGS_BASE, PAGEFLAG_JIT,
 } from './gen/layout';
 import * as G from './gen/isa';
 import {
@@ -27,18 +28,15 @@ import { execFp, fpEnabled } from './fp';
 
 const TEMP_SLOT: usize = BLOCKS_BASE + <usize>BLOCK_SLOTS * BLOCK_SLOT_SIZE; // one extra slot, never tagged
 
-// JIT tier (src/cpu/jit): a block header's u32 at SLOT_JIT is 0 for a block that will not be translated
-// (JIT off, or the host declined it), a countdown of executions while the block warms up, and
-// JIT_COMPILED | table index once translated. Re-decoding a slot resets it.
-const SLOT_JIT: usize = 16;
-const JIT_COMPILED: u32 = 0x80000000;
-/** Executions before a loop head is translated (self-loops, and blocks cut at BLOCK_MAX_OPS that may be). */
-const JIT_LOOP_WARMUP: u32 = 64;
-/**
- * Executions before any other block is translated: a translation costs ~0.3 ms of compile time and saves
- * ~10-30 ns per execution, so only blocks run this often repay it.
- */
-const JIT_BLOCK_WARMUP: u32 = 20000;
+// JIT tier (src/cpu/jit): a block header's u32 at BLOCK_JIT_OFFSET is 0 for a block that will not be
+// translated (JIT off, or the host declined it), a countdown of executions while the block warms up
+// (JIT_LOOP_WARMUP for a possible loop head, JIT_BLOCK_WARMUP for any other block: a translation costs
+// compile time that only blocks run this often repay), and JIT_COMPILED | table index once translated (the
+// host may also set it for other blocks of a page it translated together). Re-decoding a slot resets it;
+// in a page the host has translated (PAGEFLAG_JIT) the block asks at once, since the page's function may
+// hold it already, and the host answers JIT_COLD when it does not: the block then warms up as any other
+// (its countdown is kept at BLOCK_WARMUP_OFFSET, with JIT_EARLY set while it asks early).
+const SLOT_JIT: usize = BLOCK_JIT_OFFSET;
 /** Executions before a block that jitCompile answered JIT_PENDING (queued for the next batch) asks again. */
 const JIT_RETRY: u32 = 32;
 /** Most instructions one call of a translated loop may retire before returning to this loop. */
@@ -139,7 +137,10 @@ function decodeBlock(host: usize, pc: u64): usize {
   store<u32>(slot, pageGen(host), 4);
   store<u32>(slot, n, 8);
   store<u32>(slot, off, 12);
-  store<u32>(slot, jitWarmup(slot, n, off < pageLeft), SLOT_JIT);
+  const warm = jitWarmup(slot, n, off < pageLeft);
+  const early = warm != 0 && (load<u8>(PAGE_FLAGS_BASE + ((host - RAM_HOST_BASE) >> 12)) & PAGEFLAG_JIT) != 0;
+  store<u32>(slot, early ? warm | JIT_EARLY : warm, BLOCK_WARMUP_OFFSET);
+  store<u32>(slot, early ? 1 : warm, SLOT_JIT);
   store<u64>(SYS_BASE + SYS_STAT_BLOCKS_DECODED, load<u64>(SYS_BASE + SYS_STAT_BLOCKS_DECODED) + 1);
   return slot;
 }
@@ -204,6 +205,12 @@ export function run(budget: i64): u32 {
       else if (jit == 1) {
         fn = jitCompile(<u32>slot);
         if (fn == JIT_PENDING) { fn = 0; store<u32>(slot, JIT_RETRY, SLOT_JIT); }
+        else if (fn == JIT_COLD) {
+          fn = 0;
+          const warm = load<u32>(slot, BLOCK_WARMUP_OFFSET) & ~JIT_EARLY;
+          store<u32>(slot, warm, BLOCK_WARMUP_OFFSET);
+          store<u32>(slot, warm, SLOT_JIT);
+        }
         else store<u32>(slot, fn != 0 ? JIT_COMPILED | fn : 0, SLOT_JIT);
       } else store<u32>(slot, jit - 1, SLOT_JIT);
       if (fn != 0) {
@@ -212,6 +219,7 @@ export function run(budget: i64): u32 {
         if (done != 0) {
           budget -= <i64>done;
           store<u64>(R + HART_INSTRET, load<u64>(R + HART_INSTRET) + <u64>done);
+          store<u64>(SYS_BASE + SYS_STAT_JIT_RETIRED, load<u64>(SYS_BASE + SYS_STAT_JIT_RETIRED) + <u64>done);
           pc = rd64(HART_PC);
           continue;
         }

@@ -211,13 +211,14 @@ export class Core {
   watchValue(): bigint { return this.dv.getBigUint64(L.SYS_BASE + L.SYS_WATCH_VALUE, true); }
   clearWatchValue(): void { this.dv.setBigUint64(L.SYS_BASE + L.SYS_WATCH_VALUE, 0n, true); }
 
-  stats(): { blocksDecoded: bigint; codeInvalidations: bigint; tlbMisses: bigint; tlbFlushes: bigint; jit: Record<string, number> } {
+  stats(): { blocksDecoded: bigint; codeInvalidations: bigint; tlbMisses: bigint; tlbFlushes: bigint; jitRetired: bigint; jit: Record<string, number> } {
     return {
       jit: { ...this.jit?.stats },
       tlbFlushes: this.dv.getBigUint64(L.SYS_BASE + L.SYS_STAT_TLB_FLUSHES, true),
       blocksDecoded: this.dv.getBigUint64(L.SYS_BASE + L.SYS_STAT_BLOCKS_DECODED, true),
       codeInvalidations: this.dv.getBigUint64(L.SYS_BASE + L.SYS_STAT_CODE_INVALIDATIONS, true),
       tlbMisses: this.dv.getBigUint64(L.SYS_BASE + L.SYS_STAT_TLB_MISSES, true),
+      jitRetired: this.dv.getBigUint64(L.SYS_BASE + L.SYS_STAT_JIT_RETIRED, true),
     };
   }
 }

@@ -1,140 +1,205 @@
 /**
- * The host half of the JIT tier: answers the core's `jitCompile(slot)` import by translating the block
- * (./translate.ts), compiling and instantiating it synchronously, and installing the function in the core's
- * imported table, whose index the core keeps in the block header.
+ * The host half of the JIT tier: answers the core's `jitCompile(slot)` import. The block asking is hot; the
+ * tier translates it together with the other hot blocks decoded from the same code page into one region
+ * function (./translate.ts), compiles and instantiates it, installs it in the core's imported table, and
+ * points every block of the region at it (the table index in the block header), so whichever of them runs
+ * next enters the region.
+ *
+ * Each translated page keeps a record: its page generation and the blocks its function holds. A block of
+ * the page decoded again (its cache slot was reused) asks at once (PAGEFLAG_JIT) and gets the function if
+ * it holds the same block; a block of the page that becomes hot and is not in it makes the page translated
+ * again with the old blocks and the new ones. A store to the page (new generation) drops the record.
+ * Superseded functions' table entries are reused, so a long-running guest does not grow the table.
  *
  * Functions are compiled in batches: every WebAssembly module costs V8 about 25-35 KiB of host memory
- * however small it is (1000 one-function modules added ~30 MiB to a VM), so a block asking for the first
- * time is queued and told to ask again a little later (L.JIT_PENDING); the queue is compiled as one module
- * when BATCH blocks wait or its oldest entry has waited FLUSH_MS.
- *
- * Translations depend only on the block's decoded ops (the virtual pc is a parameter), so they are cached
- * by those bytes: a block decoded again (its slot reused, its page rewritten with the same code, the same
- * library mapped in another process) reuses its function. The number of functions is capped; past the cap
- * blocks stay interpreted.
+ * however small it is, so a region asking for the first time is queued and its block told to ask again a
+ * little later (L.JIT_PENDING); the queue is compiled as one module when BATCH regions wait or the oldest
+ * has waited FLUSH_MS.
  */
 import * as L from '../../layout/gen/layout.js';
 import type { JitPort } from '../host/core.js';
-import { handledOp, isSelfLoop, joinBlocks, readBlock, translateBlock, type Block } from './translate.js';
+import { parseBlock, translatedOps, translateRegion, type RegionBlock } from './translate.js';
 import { moduleWithFunctions, type FunctionSpec } from './wasm.js';
 
-/** Most distinct translated blocks per VM (table entries and compiled modules are kept for its lifetime). */
+/** Most live functions per VM (a page's current function each); past it, new pages stay interpreted. */
 export const MAX_FUNCTIONS = 4096;
-/** Most cache entries (translations and declined blocks); past it, declined blocks are not remembered. */
-export const MAX_CACHE_ENTRIES = 16384;
-/** Blocks compiled together in one module at most. */
+/** Regions compiled together in one module at most. */
 export const BATCH = 64;
-/** Longest a queued block waits for its batch (host ms): meanwhile it is interpreted. */
+/** Longest a queued region waits for its batch (host ms): meanwhile its blocks are interpreted. */
 export const FLUSH_MS = 100;
+/**
+ * A block joins its page's region once it has run this many times since it was decoded (its warm-up
+ * countdown shows it), so that code run once (boot, error paths) is not compiled.
+ */
+export const REGION_MIN_RUNS = 8;
 
 export interface JitStats extends Record<string, number> {
-  /** Functions compiled and installed. */
+  /** Region functions compiled. */
   compiled: number;
-  /** Requests answered from the cache. */
+  /** Requests answered by a page's existing function (a block decoded again). */
   reused: number;
-  /** Candidate blocks the translator declined (ops it does not handle). */
+  /** Hot blocks left to the interpreter (their first op is not translated). */
   declined: number;
   /** Host milliseconds spent translating and compiling. */
   compileMs: number;
   /** Modules compiled (each holds up to BATCH functions). */
   modules: number;
+  /** Pages with a current function. */
+  pages: number;
 }
+
+/**
+ * A decoded block as kept in a page record: its op records' bytes, its length in bytes of code, and whether
+ * the region can be entered there (it has translated ops).
+ */
+interface StoredBlock { ops: string; len: number; entry: boolean }
+
+/** A translated (or queued) page: its generation, its blocks by page offset, and its function's index. */
+interface PageRecord { gen: number; blocks: Map<number, StoredBlock>; index: number; slots: SlotRef[] }
+
+/** A block-cache slot and the block it held when its region was built (code address, page generation). */
+interface SlotRef { slot: number; host: number; gen: number }
 
 export class JitTier implements JitPort {
   readonly table = new WebAssembly.Table({ initial: 1, element: 'anyfunc' });
-  readonly stats: JitStats = { compiled: 0, reused: 0, declined: 0, compileMs: 0, modules: 0 };
-  private readonly cache = new Map<string, number>();
-  /** Translated, not yet compiled: key → function. */
-  private readonly pending = new Map<string, FunctionSpec>();
+  readonly stats: JitStats = { compiled: 0, reused: 0, declined: 0, compileMs: 0, modules: 0, pages: 0 };
+  /** Page host address → record. */
+  private readonly pages = new Map<number, PageRecord>();
+  /** Queued: page host address → function and record. */
+  private readonly pending = new Map<number, { fn: FunctionSpec; rec: PageRecord }>();
   private pendingSince = 0;
-  /** Slots whose block is queued: its code address and page generation when it asked, and its key. */
-  private readonly pendingSlots = new Map<number, { host: number; gen: number; key: string }>();
+  /** Table entries whose function was superseded, free for reuse. */
+  private readonly free: number[] = [];
   private readonly dv: DataView;
+  private readonly u8: Uint8Array;
+  private readonly batch: number;
+  private readonly flushMs: number;
 
   /**
    * @param blockAt the core's export returning the slot of the valid decoded block at a host address, or 0.
    */
   constructor(private readonly memory: WebAssembly.Memory, private readonly maxPages: number,
-    private readonly blockAt: (host: number) => number) {
+    private readonly blockAt: (host: number) => number, opts: { batch?: number; flushMs?: number } = {}) {
     this.dv = new DataView(memory.buffer);
+    this.u8 = new Uint8Array(memory.buffer);
+    this.batch = opts.batch ?? BATCH;
+    this.flushMs = opts.flushMs ?? FLUSH_MS;
   }
 
-  /** The core's jitCompile import: a table index, JIT_PENDING, or 0 to leave the block to the interpreter. */
+  /**
+   * The core's jitCompile import: a table index, JIT_PENDING (ask again soon), JIT_COLD (warm up first), or
+   * 0 to leave the block to the interpreter.
+   */
   compile(slot: number): number {
-    // A queued block asks again every few executions: while its slot still holds the same block (same code
-    // address and page generation), answer without reading it again.
     const host = this.dv.getUint32(slot, true), gen = this.dv.getUint32(slot + 4, true);
-    const asked = this.pendingSlots.get(slot);
-    let key: string;
-    if (asked !== undefined && asked.host === host && asked.gen === gen && this.pending.has(asked.key)) key = asked.key;
-    else {
-      const { block, key: k } = this.blockFor(slot);
-      key = k;
-      const hit = this.cache.get(key);
-      if (hit !== undefined) { this.stats.reused++; return hit; }
-      if (!this.pending.has(key)) {
-        if (this.stats.compiled + this.pending.size >= MAX_FUNCTIONS) return 0;
-        const t0 = performance.now();
-        const fn = translateBlock(block);
-        this.stats.compileMs += performance.now() - t0;
-        if (fn === undefined) {
-          this.stats.declined++;
-          // Remembered so a re-decoded copy is not translated again, up to a bound: a guest that keeps
-          // generating new code must not grow host memory without limit.
-          if (this.cache.size < MAX_CACHE_ENTRIES) this.cache.set(key, 0);
-          return 0;
-        }
-        if (this.pending.size === 0) this.pendingSince = performance.now();
-        this.pending.set(key, fn);
-      }
-      this.pendingSlots.set(slot, { host, gen, key });
+    const page = host - (host % 4096), off = host - page;
+    const early = (this.dv.getUint32(slot + L.BLOCK_WARMUP_OFFSET, true) & L.JIT_EARLY) !== 0;
+    let rec = this.pages.get(page);
+    if (rec !== undefined && rec.gen !== gen) { this.drop(page, rec); rec = undefined; }
+    const mine = this.stored(slot);
+    const held = rec?.blocks.get(off);
+    if (!mine.entry) { this.stats.declined++; return 0; }
+    if (rec !== undefined && held !== undefined && held.ops === mine.ops && held.len === mine.len) {
+      if (rec.index !== 0) { this.stats.reused++; return rec.index; }
+      return this.flushIfDue() ? rec.index : L.JIT_PENDING;
     }
-    if (this.pending.size < BATCH && performance.now() - this.pendingSince < FLUSH_MS) return L.JIT_PENDING;
-    this.flush();
-    return this.cache.get(key) ?? 0;
+    if (early) return L.JIT_COLD; // decoded again in a translated page, but not one of its blocks yet
+    if (rec === undefined && this.pages.size >= MAX_FUNCTIONS) return 0;
+    // (Re)translate the page: the blocks its function held, and every hot block decoded from it now.
+    const next: PageRecord = { gen, blocks: new Map(rec?.blocks), index: 0, slots: [] };
+    for (let o = 0; o < 4096; o += 2) {
+      const s = o === off ? slot : this.blockAt(page + o) >>> 0;
+      if (s === 0 || (s !== slot && !this.hot(s))) continue;
+      const b = o === off ? mine : this.stored(s);
+      next.blocks.set(o, b);
+      if (b.entry) next.slots.push({ slot: s, host: page + o, gen });
+    }
+    const t0 = performance.now();
+    const fn = translateRegion([...next.blocks].map(([o, b]) => ({ off: o, block: parseBlock(b) })));
+    this.stats.compileMs += performance.now() - t0;
+    if (fn === undefined) { this.stats.declined++; return 0; }
+    if (rec !== undefined) this.drop(page, rec);
+    this.pages.set(page, next);
+    this.setPageFlag(page);
+    if (this.pending.size === 0) this.pendingSince = performance.now();
+    this.pending.set(page, { fn, rec: next });
+    return this.flushIfDue() ? next.index : L.JIT_PENDING;
   }
 
-  /** Compiles every queued function as one module and installs them in the table. */
+  /** Compiles the queue if it is due (full, or its oldest entry waited long enough); true if it did. */
+  private flushIfDue(): boolean {
+    if (this.pending.size < this.batch && performance.now() - this.pendingSince < this.flushMs) return false;
+    this.flush();
+    return true;
+  }
+
+  /** Compiles every queued region as one module, installs them and points their blocks at them. */
   private flush(): void {
     const t0 = performance.now();
-    const keys = [...this.pending.keys()];
-    const bytes = moduleWithFunctions([...this.pending.values()], this.maxPages);
+    const entries = [...this.pending.values()];
     this.pending.clear();
-    this.pendingSlots.clear();
+    const bytes = moduleWithFunctions(entries.map((e) => e.fn), this.maxPages);
     const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: this.memory } });
-    const first = this.table.grow(keys.length);
-    keys.forEach((key, i) => {
-      this.table.set(first + i, inst.exports[`f${i}`] as () => unknown);
-      this.cache.set(key, first + i);
+    entries.forEach(({ rec }, i) => {
+      const index = this.free.pop() ?? this.table.grow(1);
+      this.table.set(index, inst.exports[`f${i}`] as () => unknown);
+      rec.index = index;
+      for (const s of rec.slots) {
+        if (this.dv.getUint32(s.slot, true) !== s.host || this.dv.getUint32(s.slot + 4, true) !== s.gen) continue;
+        this.dv.setUint32(s.slot + L.BLOCK_JIT_OFFSET, (L.JIT_COMPILED | index) >>> 0, true);
+      }
     });
-    this.stats.compiled += keys.length;
+    this.stats.compiled += entries.length;
     this.stats.modules++;
+    this.stats.pages = this.pages.size;
     this.stats.compileMs += performance.now() - t0;
   }
 
   /**
-   * The code to translate for the block in `slot`, and its cache key (the decoded ops' bytes): the block
-   * itself, or, when the decoder cut it at its op limit and the cached block that continues it branches back
-   * to its start, both joined as one loop body (same page, so the page generation the core checks at entry
-   * covers both).
+   * Forgets a page's record (superseded, or its code changed) and frees its function's table entry for
+   * reuse. Every valid block of the page still pointing at that function is first sent back to warming up:
+   * once the entry holds another page's function, calling it from this page would run the wrong code.
    */
-  private blockFor(slot: number): { block: Block; key: string } {
-    const a = readBlock(this.dv, slot);
-    const single = { block: a, key: this.keyOf([[slot, a]]) };
-    const last = a.recs.at(-1);
-    if (last === undefined || !handledOp(last)) return single;
-    const next = this.blockAt(this.dv.getUint32(slot, true) + a.len);
-    if (next === 0) return single;
-    const b = readBlock(this.dv, next);
-    const joined = joinBlocks(a, b);
-    return isSelfLoop(joined.recs) ? { block: joined, key: this.keyOf([[slot, a], [next, b]]) } : single;
+  private drop(page: number, rec: PageRecord): void {
+    this.pages.delete(page);
+    this.pending.delete(page);
+    if (rec.index !== 0) {
+      const mark = (L.JIT_COMPILED | rec.index) >>> 0;
+      for (let o = 0; o < 4096; o += 2) {
+        const s = this.blockAt(page + o) >>> 0;
+        if (s === 0 || this.dv.getUint32(s + L.BLOCK_JIT_OFFSET, true) !== mark) continue;
+        const warm = this.dv.getUint32(s + L.BLOCK_WARMUP_OFFSET, true) & ~L.JIT_EARLY;
+        this.dv.setUint32(s + L.BLOCK_WARMUP_OFFSET, warm, true);
+        this.dv.setUint32(s + L.BLOCK_JIT_OFFSET, warm, true);
+      }
+      this.table.set(rec.index, null);
+      this.free.push(rec.index);
+    }
+    this.stats.pages = this.pages.size;
   }
 
-  /** Cache key: each block's op count and length, then the op records' bytes (unambiguous). */
-  private keyOf(parts: [number, Block][]): string {
-    const head = parts.map(([, b]) => `${b.recs.length}/${b.len}`).join(',');
-    const ops = parts.map(([slot, b]) => Buffer.from(this.memory.buffer, slot + L.BLOCK_HEADER_SIZE, b.recs.length * L.OP_SIZE).toString('latin1'));
-    return `${head}|${ops.join('')}`;
+  private setPageFlag(page: number): void {
+    const f = L.PAGE_FLAGS_BASE + (page - L.RAM_HOST_BASE) / 4096;
+    this.u8[f] = this.u8[f]! | L.PAGEFLAG_JIT;
+  }
+
+  /** The block in a slot as a page record keeps it. */
+  private stored(slot: number): StoredBlock {
+    const n = this.dv.getUint32(slot + 8, true);
+    const ops = Buffer.from(this.memory.buffer, slot + L.BLOCK_HEADER_SIZE, n * L.OP_SIZE).toString('latin1');
+    const len = this.dv.getUint32(slot + 12, true);
+    return { ops, len, entry: translatedOps(parseBlock({ ops, len }).recs) > 0 };
+  }
+
+  /**
+   * Whether the block in `slot` has run REGION_MIN_RUNS times since it was decoded (its countdown shows it,
+   * or it was translated, or declined once hot); a block still asking early has not.
+   */
+  private hot(slot: number): boolean {
+    const j = this.dv.getUint32(slot + L.BLOCK_JIT_OFFSET, true);
+    const warm = this.dv.getUint32(slot + L.BLOCK_WARMUP_OFFSET, true);
+    if ((j & L.JIT_COMPILED) !== 0) return true;
+    return (warm & L.JIT_EARLY) === 0 && (j === 0 || j + REGION_MIN_RUNS <= warm);
   }
 }
 

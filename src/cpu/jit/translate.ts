@@ -1,20 +1,29 @@
 /**
- * The JIT tier: translates a hot decoded block into a WebAssembly function that keeps the guest registers
- * it uses in wasm locals instead of loading and storing them for every instruction as the interpreter does.
- * A *self-loop* — a block whose last instruction is a conditional branch back to its first (memcpy, memset,
- * copy_to_user, checksum and string loops) — becomes a wasm loop, so its registers stay in locals across
- * iterations; any other block runs once per call and leaves at its branch, JAL or JALR target.
+ * The JIT tier's translator: turns the hot decoded blocks of one guest code page into a single WebAssembly
+ * function (a *region*), the way v86 compiles a page of x86 code. Inside the function the guest registers
+ * live in wasm locals, and control passes from block to block of the page through a `br_table` on the
+ * target's page offset instead of returning to the interpreter's dispatch loop (interrupt check, X-TLB
+ * lookup, block-cache tag check, indirect call, register spill) after every block. A transfer out of the
+ * page, to a block the region does not hold, or past the instruction budget returns to the interpreter.
  *
- * Only integer computation (RV64I/M without division, §2.4, §5.2, §7.1), loads and stores (§2.6) and the
- * control transfer ending the block (§2.5) are translated; any other op leaves the block to the interpreter.
- * Loads and stores use the interpreter's TLBs inline (same tag compare, alignment bits folded into it).
- * Anything else — a TLB miss, a misaligned access, a page fault, MMIO, a store to a page holding decoded
- * code (such pages are never in the W TLBs) — leaves the function *before* that instruction with every
- * register written back and pc pointing at it, so the interpreter executes it with the full rules and
- * exceptions stay precise. A loop also returns after maxIns instructions (whole iterations), so
- * interrupts and the host's slices are taken between calls as between interpreted blocks.
+ * Only integer computation (RV64I/M without division, §2.4, §5.2, §7.1), loads and stores (§2.6), FENCE and
+ * the control transfers ending a block (branches, JAL, JALR, §2.5) are translated. A block is translated up
+ * to its first other op, where the function returns so that the interpreter executes that op. Loads and
+ * stores use the interpreter's TLBs inline (same tag compare, alignment bits folded into it). Anything else
+ * — a TLB miss, a misaligned access, a page fault, MMIO, a store to a page holding decoded code (such pages
+ * are never in the W TLBs) — also returns *before* that instruction with every register written back and
+ * pc pointing at it, so the interpreter executes it with the full rules and exceptions stay precise.
  *
- * Signature: (hart: i32, pc: i64, maxIns: i32) → retired: i32, writing the exit pc to hart.pc.
+ * Why staying in the page is safe: the core enters the function only through a block whose cache tag and
+ * page generation it has just checked, and every block of the region was decoded from that page at that
+ * generation; code in the page can only change through a store, and a store to a code page leaves the
+ * function. Virtual and physical page offsets agree (4 KiB pages at least), so a target in the same
+ * virtual page is the same physical code. Privilege, translation and interrupt state change only through
+ * ops that are never translated.
+ *
+ * Signature: (hart: i32, pc: i64, maxIns: i32) → retired: i32, writing the exit pc to hart.pc. The function
+ * returns after at least maxIns instructions (at a block boundary), so interrupts and the host's slices
+ * are taken between calls as between interpreted blocks.
  */
 import * as L from '../../layout/gen/layout.js';
 import { OPS, REC, SINK_REG } from '../../isa/gen/isa.js';
@@ -25,9 +34,11 @@ const byId = new Map(OPS.map((o) => [o.id, o.name]));
 // Locals: params 0..2, then x0..x32 (x32: the sink for rd = x0), then scratch.
 const P_HART = 0, P_PC = 1, P_MAX = 2;
 const reg = (r: number): number => 3 + r;
-const L_VA = reg(SINK_REG) + 1, L_EXIT = L_VA + 1; // i64
-const L_TLBR = L_EXIT + 1, L_TLBW = L_TLBR + 1, L_E = L_TLBW + 1, L_COUNT = L_E + 1; // i32
-const I64_LOCALS = SINK_REG + 1 + 2;
+const L_VA = reg(SINK_REG) + 1, L_EXIT = L_VA + 1, L_BASE = L_EXIT + 1; // i64
+const L_TLBR = L_BASE + 1, L_TLBW = L_TLBR + 1, L_E = L_TLBW + 1, L_COUNT = L_E + 1, L_NEXT = L_COUNT + 1; // i32
+const I64_LOCALS = SINK_REG + 1 + 3;
+const I32_LOCALS = 5;
+const PAGE = 4096;
 
 export interface Rec { op: string; rd: number; rs1: number; rs2: number; len: number; off: number; imm: number }
 
@@ -63,39 +74,42 @@ const BRANCHES: Record<string, number> = {
 
 /** A decoded block as the translator sees it: its ops and its length in bytes of guest code. */
 export interface Block { recs: Rec[]; len: number }
+/** A block of a region and the page offset of its first instruction. */
+export interface RegionBlock { off: number; block: Block }
 
-/** Reads the decoded block in a block-cache slot (header: u32 host, gen, op count, byte length). */
-export function readBlock(mem: DataView, slot: number): Block {
-  const n = mem.getUint32(slot + 8, true);
+/** Parses a decoded block's op records (their bytes as a latin1 string) and its length in bytes of code. */
+export function parseBlock(b: { ops: string; len: number }): Block {
+  const bytes = Buffer.from(b.ops, 'latin1');
+  const mem = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   const recs: Rec[] = [];
-  for (let i = 0; i < n; i++) {
-    const a = slot + L.BLOCK_HEADER_SIZE + i * L.OP_SIZE;
+  for (let i = 0; i < bytes.length / L.OP_SIZE; i++) {
+    const a = i * L.OP_SIZE;
     recs.push({
       op: byId.get(mem.getUint8(a + REC.op)) ?? 'illegal',
       rd: mem.getUint8(a + REC.rd), rs1: mem.getUint8(a + REC.rs1), rs2: mem.getUint8(a + REC.rs2),
       len: mem.getUint8(a + REC.len), off: mem.getUint16(a + REC.off, true), imm: mem.getInt32(a + REC.imm, true),
     });
   }
-  return { recs, len: mem.getUint32(slot + 12, true) };
+  return { recs, len: b.len };
 }
 
-/**
- * A block that the decoder cut at its op limit followed by the block that continues it, as one block (a
- * loop body longer than one block, e.g. Linux's 32-store memset loop).
- */
-export function joinBlocks(a: Block, b: Block): Block {
-  return { recs: [...a.recs, ...b.recs.map((r) => ({ ...r, off: r.off + a.len }))], len: a.len + b.len };
+/** Whether the translator handles an op that does not end a block (computation, loads, stores). */
+export function handledOp(r: Rec): boolean {
+  return r.op === 'fence' || r.op in ALU_RR || r.op in ALU_RI || r.op in SHIFT_W || r.op in LOADS || r.op in STORES || r.op === 'lui' || r.op === 'auipc';
 }
 
+/** Whether an op is a control transfer the translator handles (it always ends its block). */
+function isJump(r: Rec): boolean { return r.op in BRANCHES || r.op === 'jal' || r.op === 'jalr'; }
+
 /**
- * Whether the translator handles the block: every op but the last is one it translates, and the last is one
- * too (a block cut at the decoder's op limit, which falls through) or a branch, JAL or JALR ending it.
+ * How many of the block's ops are translated: those before the first op the translator does not handle
+ * (the whole block when it has none; a branch, JAL or JALR ending the block counts as handled). A block
+ * with 0 is left to the interpreter; otherwise its translation returns to the interpreter at that op.
  */
-export function translatable(recs: readonly Rec[]): boolean {
-  const last = recs.at(-1);
-  if (last === undefined) return false;
-  if (!handledOp(last) && !(last.op in BRANCHES) && last.op !== 'jal' && last.op !== 'jalr') return false;
-  return recs.slice(0, -1).every(handledOp);
+export function translatedOps(recs: readonly Rec[]): number {
+  let k = 0;
+  while (k < recs.length && handledOp(recs[k]!)) k++;
+  return k === recs.length - 1 && isJump(recs[k]!) ? k + 1 : k;
 }
 
 /** Whether the block's last op branches back to its first instruction. */
@@ -104,96 +118,146 @@ export function isSelfLoop(recs: readonly Rec[]): boolean {
   return last !== undefined && last.op in BRANCHES && last.off + last.imm === 0;
 }
 
-/** Whether the translator handles an op that does not end a block (computation, loads, stores). */
-export function handledOp(r: Rec): boolean {
-  return r.op === 'fence' || r.op in ALU_RR || r.op in ALU_RI || r.op in SHIFT_W || r.op in LOADS || r.op in STORES || r.op === 'lui' || r.op === 'auipc';
+/** Registers (1..31) the translated ops of the blocks read or write, and those they write. */
+function registersOf(blocks: readonly RegionBlock[]): { live: number[]; written: Set<number> } {
+  const used = new Set<number>(), written = new Set<number>();
+  for (const { block } of blocks) {
+    const recs = block.recs.slice(0, translatedOps(block.recs));
+    for (const r of recs) {
+      const op = r.op;
+      if (op in ALU_RR || op in BRANCHES || op in STORES || op === 'sllw' || op === 'srlw' || op === 'sraw') { used.add(r.rs1); used.add(r.rs2); }
+      else if (op !== 'lui' && op !== 'auipc' && op !== 'fence' && op !== 'jal') used.add(r.rs1);
+      if (!(op in BRANCHES) && !(op in STORES) && op !== 'fence') { used.add(r.rd); written.add(r.rd); }
+    }
+  }
+  const live = [...used].filter((r) => r !== 0 && r !== SINK_REG).sort((a, b) => a - b);
+  return { live, written };
 }
 
 /**
- * Translates a decoded block into a wasm function (to be put in a module with moduleWithFunctions), or
- * returns undefined when the block has an op the translator does not handle. A self-loop runs as a wasm
- * loop; any other block runs once.
+ * Translates the blocks of one code page (each at a distinct page offset) into a region function, to be
+ * put in a module with moduleWithFunctions. Blocks with no translatable op are left out (control reaching
+ * them returns to the interpreter). Returns undefined when no block has a translatable op.
  */
-export function translateBlock(block: Block): FunctionSpec | undefined {
-  const recs = block.recs;
-  if (!translatable(recs)) return undefined;
-  const n = recs.length;
-  const blockLen = block.len;
+export function translateRegion(blocks: readonly RegionBlock[]): FunctionSpec | undefined {
+  const inRegion = [...blocks].filter((b) => translatedOps(b.block.recs) > 0).sort((a, b) => a.off - b.off);
+  if (inRegion.length === 0) return undefined;
   const c = new Code();
-  const read = new Set<number>(), written = new Set<number>();
-  for (const r of recs) {
-    const op = r.op;
-    if (op in ALU_RR || op in BRANCHES || op in STORES || op === 'sllw' || op === 'srlw' || op === 'sraw') { read.add(r.rs1); read.add(r.rs2); }
-    else if (op !== 'lui' && op !== 'auipc' && op !== 'fence') read.add(r.rs1);
-    if (!(op in BRANCHES) && !(op in STORES) && op !== 'fence') written.add(r.rd);
-  }
-  const live = [...new Set([...read, ...written])].filter((r) => r !== 0 && r !== SINK_REG).sort((a, b) => a - b);
+  const { live, written } = registersOf(inRegion);
   const x = (r: number): Code => (r === 0 ? c.i64(0n) : c.get(reg(r)));
+  const starts = new Set(inRegion.map((b) => b.off));
+  const lo = inRegion[0]!.off >> 1, hi = inRegion.at(-1)!.off >> 1;
 
-  // Prologue: TLB pointers and the registers the loop uses.
+  // Prologue: TLB pointers, the registers the region uses, the page's virtual base and the entry block.
   c.get(P_HART).mem(Op.i32Load, L.HART_TLB_R).set(L_TLBR);
   c.get(P_HART).mem(Op.i32Load, L.HART_TLB_W).set(L_TLBW);
   for (const r of live) c.get(P_HART).mem(Op.i64Load, L.HART_X + r * 8).set(reg(r));
+  c.get(P_PC).i64(~BigInt(PAGE - 1)).op(Op.i64And).set(L_BASE);
+  c.get(P_PC).op(Op.i32WrapI64).i32(PAGE - 1).op(Op.i32And).i32(1).op(Op.i32ShrU).set(L_NEXT);
 
-  c.open(Op.block); // $out
-  c.open(Op.loop); //   $top
-  recs.forEach((r, k) => {
-    const op = r.op;
-    if (op === 'fence') { /* memory is sequentially consistent here (one host thread): nothing to order */ }
-    else if (op in ALU_RR) { x(r.rs1); x(r.rs2); c.op(...ALU_RR[op]!).set(reg(r.rd)); }
-    else if (op in ALU_RI) { x(r.rs1).i64(BigInt(r.imm)).op(...ALU_RI[op]!).set(reg(r.rd)); }
-    else if (op in SHIFT_W) {
-      x(r.rs1).op(Op.i32WrapI64);
-      if (op.endsWith('iw')) c.i32(r.imm); else x(r.rs2).op(Op.i32WrapI64);
-      c.op(SHIFT_W[op]!, Op.i64ExtendI32S).set(reg(r.rd));
-    } else if (op === 'lui') c.i64(BigInt(r.imm)).set(reg(r.rd));
-    else if (op === 'auipc') c.get(P_PC).i64(BigInt(r.off + r.imm)).op(Op.i64Add).set(reg(r.rd));
-    else if (op in LOADS || op in STORES) {
-      const acc = (LOADS[op] ?? STORES[op])!;
-      const isStore = op in STORES;
-      // va = x[rs1] + imm; entry = tlb + ((va >> 12) & (TLB_ENTRIES - 1)) * TLB_ENTRY_SIZE
-      x(r.rs1).i64(BigInt(r.imm)).op(Op.i64Add).set(L_VA);
-      c.get(isStore ? L_TLBW : L_TLBR).get(L_VA).i64(12n).op(Op.i64ShrU, Op.i32WrapI64)
-        .i32(L.TLB_ENTRIES - 1).op(Op.i32And).i32(Math.log2(L.TLB_ENTRY_SIZE)).op(Op.i32Shl, Op.i32Add).set(L_E);
-      // Miss (or misaligned): leave before this instruction.
-      c.get(L_E).mem(Op.i64Load).get(L_VA).i64(~0xfffn | BigInt(acc.bytes - 1)).op(Op.i64And, Op.i64Ne);
-      c.open(Op.if).i64(BigInt(r.off)).set(L_EXIT).get(L_COUNT).i32(k).op(Op.i32Add).set(L_COUNT).br(2).end();
-      c.get(L_E).mem(Op.i64Load, 8).get(L_VA).op(Op.i64Add, Op.i32WrapI64);
-      if (isStore) { x(r.rs2); c.mem(acc.op); } else c.mem(acc.op).set(reg(r.rd));
-    } else if (isSelfLoop(recs) && k === n - 1) {
-      // The closing branch: back to the top while taken and the budget allows another whole iteration.
-      x(r.rs1); x(r.rs2); c.op(BRANCHES[op]!);
-      c.open(Op.if);
-      c.get(L_COUNT).i32(n).op(Op.i32Add).tee(L_COUNT).i32(n).op(Op.i32Add).get(P_MAX).op(Op.i32GtS);
-      c.open(Op.if).i64(0n).set(L_EXIT).br(3).end();
-      c.br(1);
-      c.end();
-      c.get(L_COUNT).i32(n).op(Op.i32Add).set(L_COUNT).i64(BigInt(blockLen)).set(L_EXIT);
-    } else if (op in BRANCHES) {
-      // Leaves at the target or falls through (the exit is kept as an offset from the block's pc).
-      c.i64(BigInt(r.off + r.imm)).i64(BigInt(blockLen));
-      x(r.rs1); x(r.rs2); c.op(BRANCHES[op]!, Op.select).set(L_EXIT);
-      c.get(L_COUNT).i32(n).op(Op.i32Add).set(L_COUNT);
-    } else if (op === 'jal') {
-      c.get(P_PC).i64(BigInt(r.off + r.len)).op(Op.i64Add).set(reg(r.rd));
-      c.i64(BigInt(r.off + r.imm)).set(L_EXIT);
-      c.get(L_COUNT).i32(n).op(Op.i32Add).set(L_COUNT);
-    } else if (op === 'jalr') {
-      // The target ((x[rs1] + imm) & ~1, §2.5) is read before rd is written: rd may be rs1.
-      x(r.rs1).i64(BigInt(r.imm)).op(Op.i64Add).i64(~1n).op(Op.i64And).get(P_PC).op(Op.i64Sub).set(L_EXIT);
-      c.get(P_PC).i64(BigInt(r.off + r.len)).op(Op.i64Add).set(reg(r.rd));
-      c.get(L_COUNT).i32(n).op(Op.i32Add).set(L_COUNT);
-    }
-    if (k === n - 1 && handledOp(r)) {
-      // A block cut at the op limit: falls through to the next instruction.
-      c.get(L_COUNT).i32(n).op(Op.i32Add).set(L_COUNT).i64(BigInt(blockLen)).set(L_EXIT);
-    }
-  });
-  c.end(); // loop: falls out after a branch not taken
-  c.end(); // block $out
+  const out = c.open(Op.block);
+  const disp = c.open(Op.loop);
+  // Every transfer comes here with L_NEXT = target page offset / 2: leave once the budget is spent.
+  c.get(L_COUNT).get(P_MAX).op(Op.i32GeS).open(Op.if);
+  exitAtNext();
+  c.end();
+  // Dispatch: one wasm block per region block, innermost first; block k's code follows the end of the k-th
+  // innermost, so the br_table's label k (relative depth) runs it, and label N is the default.
+  const N = inRegion.length;
+  c.open(Op.block); // the default: not a block of the region
+  for (let k = 0; k < N; k++) c.open(Op.block);
+  c.get(L_NEXT).i32(lo).op(Op.i32Sub);
+  const table: number[] = [];
+  for (let i = lo, k = 0; i <= hi; i++) table.push(starts.has(i << 1) ? k++ : N);
+  c.brTable(table, N);
+  for (const b of inRegion) { c.end(); emitBlock(b); }
+  c.end();
+  exitAtNext();
+  c.end(); // disp
+  c.end(); // out
+
   // Epilogue: write back, exit pc, retired count.
   for (const r of live) if (written.has(r)) c.get(P_HART).get(reg(r)).mem(Op.i64Store, L.HART_X + r * 8);
-  c.get(P_HART).get(P_PC).get(L_EXIT).op(Op.i64Add).mem(Op.i64Store, L.HART_PC);
+  c.get(P_HART).get(L_EXIT).mem(Op.i64Store, L.HART_PC);
   c.get(L_COUNT);
-  return { params: [I32, I64, I32], results: [I32], locals: [[I64_LOCALS, I64], [4, I32]], code: c };
+  return { params: [I32, I64, I32], results: [I32], locals: [[I64_LOCALS, I64], [I32_LOCALS, I32]], code: c };
+
+  /** Leaves at the page offset in L_NEXT * 2. */
+  function exitAtNext(): void {
+    c.get(L_BASE).get(L_NEXT).op(Op.i64ExtendI32U).i64(1n).op(Op.i64Shl, Op.i64Or).set(L_EXIT).brTo(out);
+  }
+  /** Leaves at pc = base + page offset `off` (which may lie outside the page), `retired` ops into the block. */
+  function exitAt(off: number, retired: number): void {
+    if (retired > 0) c.get(L_COUNT).i32(retired).op(Op.i32Add).set(L_COUNT);
+    c.get(L_BASE).i64(BigInt(off)).op(Op.i64Add).set(L_EXIT).brTo(out);
+  }
+  /** Continues at page offset `off` after the block's `n` ops retired: in the region, or out of it. */
+  function goTo(off: number, n: number): void {
+    c.get(L_COUNT).i32(n).op(Op.i32Add).set(L_COUNT);
+    if (off >= 0 && off < PAGE && starts.has(off)) c.i32(off >> 1).set(L_NEXT).brTo(disp);
+    else exitAt(off, 0);
+  }
+
+  function emitBlock({ off: bo, block }: RegionBlock): void {
+    const recs = block.recs;
+    const n = recs.length;
+    const k = translatedOps(recs);
+    const selfLoop = k === n && isSelfLoop(recs);
+    const loop = selfLoop ? c.open(Op.loop) : -1;
+    for (let j = 0; j < k; j++) {
+      const r = recs[j]!;
+      const op = r.op;
+      if (op === 'fence') { /* memory is sequentially consistent here (one host thread): nothing to order */ }
+      else if (op in ALU_RR) { x(r.rs1); x(r.rs2); c.op(...ALU_RR[op]!).set(reg(r.rd)); }
+      else if (op in ALU_RI) { x(r.rs1).i64(BigInt(r.imm)).op(...ALU_RI[op]!).set(reg(r.rd)); }
+      else if (op in SHIFT_W) {
+        x(r.rs1).op(Op.i32WrapI64);
+        if (op.endsWith('iw')) c.i32(r.imm); else x(r.rs2).op(Op.i32WrapI64);
+        c.op(SHIFT_W[op]!, Op.i64ExtendI32S).set(reg(r.rd));
+      } else if (op === 'lui') c.i64(BigInt(r.imm)).set(reg(r.rd));
+      else if (op === 'auipc') c.get(L_BASE).i64(BigInt(bo + r.off + r.imm)).op(Op.i64Add).set(reg(r.rd));
+      else if (op in LOADS || op in STORES) {
+        const acc = (LOADS[op] ?? STORES[op])!;
+        const isStore = op in STORES;
+        // va = x[rs1] + imm; entry = tlb + ((va >> 12) & (TLB_ENTRIES - 1)) * TLB_ENTRY_SIZE
+        x(r.rs1).i64(BigInt(r.imm)).op(Op.i64Add).set(L_VA);
+        c.get(isStore ? L_TLBW : L_TLBR).get(L_VA).i64(12n).op(Op.i64ShrU, Op.i32WrapI64)
+          .i32(L.TLB_ENTRIES - 1).op(Op.i32And).i32(Math.log2(L.TLB_ENTRY_SIZE)).op(Op.i32Shl, Op.i32Add).set(L_E);
+        // Miss (or misaligned): leave before this instruction.
+        c.get(L_E).mem(Op.i64Load).get(L_VA).i64(~0xfffn | BigInt(acc.bytes - 1)).op(Op.i64And, Op.i64Ne);
+        c.open(Op.if); exitAt(bo + r.off, j); c.end();
+        c.get(L_E).mem(Op.i64Load, 8).get(L_VA).op(Op.i64Add, Op.i32WrapI64);
+        if (isStore) { x(r.rs2); c.mem(acc.op); } else c.mem(acc.op).set(reg(r.rd));
+      } else if (selfLoop && j === n - 1) {
+        // The closing branch: back to the top while taken and the budget allows another whole iteration.
+        x(r.rs1); x(r.rs2); c.op(BRANCHES[op]!);
+        c.open(Op.if);
+        c.get(L_COUNT).i32(n).op(Op.i32Add).tee(L_COUNT).i32(n).op(Op.i32Add).get(P_MAX).op(Op.i32GtS);
+        c.open(Op.if); exitAt(bo, 0); c.end();
+        c.brTo(loop);
+        c.end();
+        goTo(bo + block.len, n);
+      } else if (op in BRANCHES) {
+        x(r.rs1); x(r.rs2); c.op(BRANCHES[op]!);
+        c.open(Op.if); goTo(bo + r.off + r.imm, n); c.end();
+        goTo(bo + block.len, n);
+      } else if (op === 'jal') {
+        c.get(L_BASE).i64(BigInt(bo + r.off + r.len)).op(Op.i64Add).set(reg(r.rd));
+        goTo(bo + r.off + r.imm, n);
+      } else if (op === 'jalr') {
+        // The target ((x[rs1] + imm) & ~1, §2.5) is read before rd is written: rd may be rs1.
+        x(r.rs1).i64(BigInt(r.imm)).op(Op.i64Add).i64(~1n).op(Op.i64And).set(L_VA);
+        c.get(L_BASE).i64(BigInt(bo + r.off + r.len)).op(Op.i64Add).set(reg(r.rd));
+        c.get(L_COUNT).i32(n).op(Op.i32Add).set(L_COUNT);
+        // Same virtual page: dispatch on its offset; otherwise leave.
+        c.get(L_VA).get(L_BASE).op(Op.i64Xor).i64(BigInt(-PAGE)).op(Op.i64And, Op.i64Eqz).open(Op.if);
+        c.get(L_VA).op(Op.i32WrapI64).i32(PAGE - 1).op(Op.i32And).i32(1).op(Op.i32ShrU).set(L_NEXT).brTo(disp);
+        c.end();
+        c.get(L_VA).set(L_EXIT).brTo(out);
+      }
+    }
+    if (k < n) exitAt(bo + recs[k]!.off, k); // an op left to the interpreter
+    else if (handledOp(recs[n - 1]!)) goTo(bo + block.len, n); // cut at the decoder's op limit: falls through
+    if (selfLoop) c.end();
+  }
 }

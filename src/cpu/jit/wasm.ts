@@ -11,13 +11,13 @@ export const I64 = 0x7e;
 
 /** Opcodes used by the translator (§5.4). */
 export const Op = {
-  block: 0x02, loop: 0x03, if: 0x04, end: 0x0b, br: 0x0c, brIf: 0x0d, return: 0x0f, select: 0x1b,
+  block: 0x02, loop: 0x03, if: 0x04, end: 0x0b, br: 0x0c, brIf: 0x0d, brTable: 0x0e, return: 0x0f, select: 0x1b,
   localGet: 0x20, localSet: 0x21, localTee: 0x22,
   i32Load: 0x28, i64Load: 0x29,
   i64Load8S: 0x30, i64Load8U: 0x31, i64Load16S: 0x32, i64Load16U: 0x33, i64Load32S: 0x34, i64Load32U: 0x35,
   i64Store: 0x37, i64Store8: 0x3c, i64Store16: 0x3d, i64Store32: 0x3e,
   i32Const: 0x41, i64Const: 0x42,
-  i32Eqz: 0x45, i32GtS: 0x4a, i32GtU: 0x4b,
+  i32Eqz: 0x45, i32GtS: 0x4a, i32GtU: 0x4b, i32GeS: 0x4e,
   i64Eqz: 0x50, i64Eq: 0x51, i64Ne: 0x52, i64LtS: 0x53, i64LtU: 0x54, i64GeS: 0x59, i64GeU: 0x5a,
   i32Add: 0x6a, i32Sub: 0x6b, i32And: 0x71, i32Shl: 0x74, i32ShrS: 0x75, i32ShrU: 0x76,
   i64Add: 0x7c, i64Sub: 0x7d, i64Mul: 0x7e, i64And: 0x83, i64Or: 0x84, i64Xor: 0x85,
@@ -45,9 +45,13 @@ export function sleb(out: number[], v: bigint): void {
   }
 }
 
-/** A function body under construction. */
+/**
+ * A function body under construction. Structured control: open() returns a label (the nesting depth it
+ * opens) and brTo(label) branches to it from anywhere inside, so callers need not count depths.
+ */
 export class Code {
   readonly bytes: number[] = [];
+  private depth = 0;
   op(...ops: number[]): this { this.bytes.push(...ops); return this; }
   get(i: number): this { this.bytes.push(Op.localGet); uleb(this.bytes, i); return this; }
   set(i: number): this { this.bytes.push(Op.localSet); uleb(this.bytes, i); return this; }
@@ -56,16 +60,30 @@ export class Code {
   i64(v: bigint): this { this.bytes.push(Op.i64Const); sleb(this.bytes, BigInt.asIntN(64, v)); return this; }
   /** A load or store with alignment hint 0 (any alignment is valid) and a constant offset (§5.4.6). */
   mem(opcode: number, offset = 0): this { this.bytes.push(opcode, 0); uleb(this.bytes, offset); return this; }
-  br(depth: number): this { this.bytes.push(Op.br); uleb(this.bytes, depth); return this; }
-  /** Opens a block, loop or if with no result. */
-  open(opcode: number): this { this.bytes.push(opcode, 0x40); return this; }
-  end(): this { this.bytes.push(Op.end); return this; }
+  /** Branches to a label that open() returned (§5.4.1 br takes the relative depth). */
+  brTo(label: number): this { this.bytes.push(Op.br); uleb(this.bytes, this.depth - label); return this; }
+  /** br_table over relative depths, with a default (§5.4.1). */
+  brTable(depths: readonly number[], dflt: number): this {
+    this.bytes.push(Op.brTable);
+    uleb(this.bytes, depths.length);
+    for (const d of depths) uleb(this.bytes, d);
+    uleb(this.bytes, dflt);
+    return this;
+  }
+  /** Opens a block, loop or if with no result; returns its label. */
+  open(opcode: number): number { this.bytes.push(opcode, 0x40); return ++this.depth; }
+  end(): this { this.bytes.push(Op.end); this.depth--; return this; }
+}
+
+/** Appends `items` to `out` (push(...items) overflows the stack for a large function). */
+function append(out: number[], items: readonly number[]): void {
+  for (let i = 0; i < items.length; i++) out.push(items[i]!);
 }
 
 function section(out: number[], id: number, body: number[]): void {
   out.push(id);
   uleb(out, body.length);
-  out.push(...body);
+  append(out, body);
 }
 
 function name(out: number[], s: string): void {
@@ -122,9 +140,10 @@ export function moduleWithFunctions(fns: readonly FunctionSpec[], maxPages: numb
     const body: number[] = [];
     uleb(body, fn.locals.length);
     for (const [count, type] of fn.locals) { uleb(body, count); body.push(type); }
-    body.push(...fn.code.bytes, Op.end);
+    append(body, fn.code.bytes);
+    body.push(Op.end);
     uleb(code, body.length);
-    code.push(...body);
+    append(code, body);
   }
   section(out, 10, code);
   return new Uint8Array(out);
