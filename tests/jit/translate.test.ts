@@ -283,6 +283,27 @@ test('JIT: a loop body longer than one decoded block (Linux memset: 32 stores) r
   assert.ok(compare(a, regs, new Uint8Array(DATA_LEN), 0x3e7).translated > 0n, 'the loop ran translated');
 });
 
+test('JIT: blocks decoded again in a translated page rejoin its function at once', () => {
+  const a = new Asm();
+  a.w(I(1, 9, 0, 9, 0x13));     // loop: addi x9, x9, 1
+  a.w(I(-1, 6, 0, 6, 0x13));    // addi x6, x6, -1
+  a.w(B(-8, 0, 6, 1));          // bne x6, x0, loop
+  a.w(JAL_SELF);
+  const regs = new Array<bigint>(32).fill(0n);
+  regs[6] = 300n;
+  const c = cores.eager;
+  assert.ok(compare(a, regs, new Uint8Array(DATA_LEN), 0xbeef).translated > 0n, 'the loop ran translated');
+  // Same code, same page generation, empty block cache: 20 iterations, far fewer than the warm-up (64).
+  c.flushBlocks();
+  c.resetHart(0, BigInt(CODE));
+  c.setX(0, 6, 20n);
+  c.setX(0, 9, 0n);
+  const t0 = translated(c);
+  for (let i = 0; i < 100 && c.getPc(0) !== BigInt(CODE + 12); i++) c.run(0, 1000);
+  assert.equal(c.getX(0, 9), 20n);
+  assert.ok(translated(c) - t0 >= 30n, `ran translated: ${translated(c) - t0} instructions`);
+});
+
 test('JIT: the translator takes the ops it handles, up to the first it does not', () => {
   const rec = (op: string, off: number, imm = 0) => ({ op, rd: 1, rs1: 2, rs2: 3, len: 4, off, imm });
   assert.equal(translatedOps([rec('addi', 0), rec('bne', 4, -4)]), 2);

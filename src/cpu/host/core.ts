@@ -169,6 +169,8 @@ export class Core {
     return (mip & this.dv.getBigUint64(b + L.HART_MIE, true)) !== 0n;
   }
   flushTlb(h: number): void { this.select(h); this.ex.flushHartTlb(); }
+  /** Empties the decoded-block cache (every block is decoded again when next run). */
+  flushBlocks(): void { this.ex.flushBlocks(); }
 
   // ---- machine-wide fields ----
   /** Asks the running hart to return at the next block boundary (from an MMIO handler). */

@@ -46,23 +46,32 @@ export interface JitStats extends Record<string, number> {
   modules: number;
   /** Pages with a current function. */
   pages: number;
+  /** Bytes of WebAssembly compiled. */
+  wasmBytes: number;
 }
 
 /**
  * A decoded block as kept in a page record: its op records' bytes, its length in bytes of code, and whether
  * the region can be entered there (it has translated ops).
  */
-interface StoredBlock { ops: string; len: number; entry: boolean }
+interface StoredBlock { ops: Buffer; len: number; entry: boolean }
 
 /** A translated (or queued) page: its generation, its blocks by page offset, and its function's index. */
-interface PageRecord { gen: number; blocks: Map<number, StoredBlock>; index: number; slots: SlotRef[] }
+interface PageRecord {
+  gen: number;
+  blocks: Map<number, StoredBlock>;
+  /** Table index of its function; 0 while queued. */
+  index: number;
+  /** The slots to point at the function once compiled. */
+  slots: SlotRef[];
+}
 
 /** A block-cache slot and the block it held when its region was built (code address, page generation). */
 interface SlotRef { slot: number; host: number; gen: number }
 
 export class JitTier implements JitPort {
   readonly table = new WebAssembly.Table({ initial: 1, element: 'anyfunc' });
-  readonly stats: JitStats = { compiled: 0, reused: 0, declined: 0, compileMs: 0, modules: 0, pages: 0 };
+  readonly stats: JitStats = { compiled: 0, reused: 0, declined: 0, compileMs: 0, modules: 0, pages: 0, wasmBytes: 0 };
   /** Page host address → record. */
   private readonly pages = new Map<number, PageRecord>();
   /** Queued: page host address → function and record. */
@@ -96,14 +105,16 @@ export class JitTier implements JitPort {
     const early = (this.dv.getUint32(slot + L.BLOCK_WARMUP_OFFSET, true) & L.JIT_EARLY) !== 0;
     let rec = this.pages.get(page);
     if (rec !== undefined && rec.gen !== gen) { this.drop(page, rec); rec = undefined; }
-    const mine = this.stored(slot);
+    // Asked often (every block decoded again in a translated page): compare in place, allocate nothing.
     const held = rec?.blocks.get(off);
-    if (!mine.entry) { this.stats.declined++; return 0; }
-    if (rec !== undefined && held !== undefined && held.ops === mine.ops && held.len === mine.len) {
+    if (rec !== undefined && held !== undefined && held.len === this.dv.getUint32(slot + 12, true) && held.ops.equals(this.opsView(slot))) {
+      if (!held.entry) { this.stats.declined++; return 0; }
       if (rec.index !== 0) { this.stats.reused++; return rec.index; }
       return this.flushIfDue() ? rec.index : L.JIT_PENDING;
     }
     if (early) return L.JIT_COLD; // decoded again in a translated page, but not one of its blocks yet
+    const mine = this.stored(slot);
+    if (!mine.entry) { this.stats.declined++; return 0; }
     if (rec === undefined && this.pages.size >= MAX_FUNCTIONS) return 0;
     // (Re)translate the page: the blocks its function held, and every hot block decoded from it now.
     const next: PageRecord = { gen, blocks: new Map(rec?.blocks), index: 0, slots: [] };
@@ -139,6 +150,7 @@ export class JitTier implements JitPort {
     const entries = [...this.pending.values()];
     this.pending.clear();
     const bytes = moduleWithFunctions(entries.map((e) => e.fn), this.maxPages);
+    this.stats.wasmBytes += bytes.length;
     const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: this.memory } });
     entries.forEach(({ rec }, i) => {
       const index = this.free.pop() ?? this.table.grow(1);
@@ -148,6 +160,7 @@ export class JitTier implements JitPort {
         if (this.dv.getUint32(s.slot, true) !== s.host || this.dv.getUint32(s.slot + 4, true) !== s.gen) continue;
         this.dv.setUint32(s.slot + L.BLOCK_JIT_OFFSET, (L.JIT_COMPILED | index) >>> 0, true);
       }
+      rec.slots = []; // only needed until now
     });
     this.stats.compiled += entries.length;
     this.stats.modules++;
@@ -183,10 +196,14 @@ export class JitTier implements JitPort {
     this.u8[f] = this.u8[f]! | L.PAGEFLAG_JIT;
   }
 
-  /** The block in a slot as a page record keeps it. */
+  /** The op records of the block in a slot, in place. */
+  private opsView(slot: number): Buffer {
+    return Buffer.from(this.memory.buffer, slot + L.BLOCK_HEADER_SIZE, this.dv.getUint32(slot + 8, true) * L.OP_SIZE);
+  }
+
+  /** The block in a slot as a page record keeps it (a copy). */
   private stored(slot: number): StoredBlock {
-    const n = this.dv.getUint32(slot + 8, true);
-    const ops = Buffer.from(this.memory.buffer, slot + L.BLOCK_HEADER_SIZE, n * L.OP_SIZE).toString('latin1');
+    const ops = Buffer.from(this.opsView(slot));
     const len = this.dv.getUint32(slot + 12, true);
     return { ops, len, entry: translatedOps(parseBlock({ ops, len }).recs) > 0 };
   }

@@ -77,9 +77,9 @@ export interface Block { recs: Rec[]; len: number }
 /** A block of a region and the page offset of its first instruction. */
 export interface RegionBlock { off: number; block: Block }
 
-/** Parses a decoded block's op records (their bytes as a latin1 string) and its length in bytes of code. */
-export function parseBlock(b: { ops: string; len: number }): Block {
-  const bytes = Buffer.from(b.ops, 'latin1');
+/** Parses a decoded block's op records (their bytes) and its length in bytes of code. */
+export function parseBlock(b: { ops: Uint8Array; len: number }): Block {
+  const bytes = b.ops;
   const mem = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   const recs: Rec[] = [];
   for (let i = 0; i < bytes.length / L.OP_SIZE; i++) {
