@@ -140,13 +140,22 @@ class Handle implements VmHandle {
   close(): void { this.exited = true; this.sock?.destroy(); this.sock = undefined; this.child?.unref(); }
 }
 
+/**
+ * glibc malloc settings for VM processes (the caller's environment wins). With glibc's defaults the
+ * mmap and trim thresholds grow dynamically once large blocks are freed, and the memory V8's optimising
+ * compiler frees after compiling the JIT tier's functions then stays resident: a booted 512 MiB Linux VM
+ * had 356-365 MiB RSS against 238 MiB without the JIT. A fixed 64 KiB trim threshold gives it back:
+ * 255-258 MiB (226 MiB without the JIT), with no measurable cost in guest throughput.
+ */
+export const VM_MALLOC_ENV: Readonly<Record<string, string>> = { MALLOC_TRIM_THRESHOLD_: '65536' };
+
 /** Spawns the VM process for `spec` in `dir` (created; old exit.json/pid removed) and connects to it. */
 export async function launch(dir: string, spec: VmSpec & { id: string }, env: NodeJS.ProcessEnv = process.env): Promise<VmHandle> {
   mkdirSync(dir, { recursive: true });
   for (const f of ['exit.json', 'pid']) rmSync(join(dir, f), { force: true });
   writeFileSync(join(dir, 'spec.json'), JSON.stringify(spec));
   const err = openSync(join(dir, 'vm.log'), 'a');
-  const child = spawn(process.execPath, [VM_MAIN, dir], { detached: true, stdio: ['ignore', 'ignore', err], env });
+  const child = spawn(process.execPath, [VM_MAIN, dir], { detached: true, stdio: ['ignore', 'ignore', err], env: { ...VM_MALLOC_ENV, ...env } });
   closeSync(err);
   if (child.pid === undefined) throw new Error('cannot spawn the VM process');
   const h = new Handle(child.pid, dir, child);

@@ -243,6 +243,8 @@ describe('CPU controls: limit, weights, host CPU affinity', { skip, concurrency:
     }
     const vm = await create({ name: 'aff', kernel: 'heartbeat.elf', bios: 'none', memoryMiB: 32, hostCpus: [0] });
     t.after(() => remove(vm.id));
+    // The VM process runs with hv's malloc settings (VM_MALLOC_ENV).
+    assert.ok(readFileSync(`/proc/${vm.pid!}/environ`, 'latin1').split('\0').includes('MALLOC_TRIM_THRESHOLD_=65536'));
     assert.deepEqual([...affinity(vm.pid!)], ['0']);
     assert.match(vm.enforcement['hostCpus'] ?? '', /^taskset: \d+ threads on host CPUs 0$/);
     const moved = await patch(vm.id, { hostCpus: [ncpu - 1] });
