@@ -6,8 +6,9 @@
  * lookup, block-cache tag check, indirect call, register spill) after every block. A transfer out of the
  * page, to a block the region does not hold, or past the instruction budget returns to the interpreter.
  *
- * Only integer computation (RV64I/M without division, §2.4, §5.2, §7.1), loads and stores (§2.6), FENCE and
- * the control transfers ending a block (branches, JAL, JALR, §2.5) are translated. A block is translated up
+ * Only integer computation (RV64I/M without division, §2.4, §5.2, §7.1), loads and stores (§2.6), AMOs (A
+ * extension §8.4, not LR/SC), FENCE and the control transfers ending a block (branches, JAL, JALR, §2.5) are
+ * translated. A block is translated up
  * to its first other op, where the function returns so that the interpreter executes that op. Loads and
  * stores use the interpreter's TLBs inline (same tag compare, alignment bits folded into it). Anything else
  * — a TLB miss, a misaligned access, a page fault, MMIO, a store to a page holding decoded code (such pages
@@ -35,9 +36,11 @@ const byId = new Map(OPS.map((o) => [o.id, o.name]));
 const P_HART = 0, P_PC = 1, P_MAX = 2;
 const reg = (r: number): number => 3 + r;
 const L_VA = reg(SINK_REG) + 1, L_EXIT = L_VA + 1, L_BASE = L_EXIT + 1; // i64
-const L_TLBR = L_BASE + 1, L_TLBW = L_TLBR + 1, L_E = L_TLBW + 1, L_COUNT = L_E + 1, L_NEXT = L_COUNT + 1; // i32
-const I64_LOCALS = SINK_REG + 1 + 3;
-const I32_LOCALS = 5;
+const L_OLD = L_BASE + 1; // i64
+const L_TLBR = L_OLD + 1, L_TLBW = L_TLBR + 1, L_E = L_TLBW + 1, L_COUNT = L_E + 1, L_NEXT = L_COUNT + 1; // i32
+const L_ADDR = L_NEXT + 1, L_O32 = L_ADDR + 1; // i32
+const I64_LOCALS = SINK_REG + 1 + 4;
+const I32_LOCALS = 7;
 const PAGE = 4096;
 
 export interface Rec { op: string; rd: number; rs1: number; rs2: number; len: number; off: number; imm: number }
@@ -68,6 +71,23 @@ const STORES: Record<string, { bytes: number; op: number }> = {
   sb: { bytes: 1, op: Op.i64Store8 }, sh: { bytes: 2, op: Op.i64Store16 }, sw: { bytes: 4, op: Op.i64Store32 },
   sd: { bytes: 8, op: Op.i64Store },
 };
+/**
+ * AMOs (§8.4): the new value from the old one (in L_OLD, or L_O32 for .W) and x[rs2], as wasm ops on i64
+ * (.D) or i32 (.W, whose operation is on the low 32 bits). min/max select the old value when the comparison
+ * (old < src, old > src) holds.
+ */
+const AMO_OPS: Record<string, { arith?: number; select?: number }> = {
+  swap: {}, add: { arith: 0 }, xor: { arith: 1 }, and: { arith: 2 }, or: { arith: 3 },
+  min: { select: 0 }, max: { select: 1 }, minu: { select: 2 }, maxu: { select: 3 },
+};
+const AMO_ARITH = { d: [Op.i64Add, Op.i64Xor, Op.i64And, Op.i64Or], w: [Op.i32Add, Op.i32Xor, Op.i32And, Op.i32Or] };
+const AMO_CMP = { d: [Op.i64LtS, Op.i64GtS, Op.i64LtU, Op.i64GtU], w: [Op.i32LtS, Op.i32GtS, Op.i32LtU, Op.i32GtU] };
+/** 'amoadd.w' → { kind: 'add', size: 'w' }, or undefined (LR/SC and everything else). */
+function amoOf(op: string): { kind: string; size: 'w' | 'd' } | undefined {
+  const m = /^amo([a-z]+)\.([wd])$/.exec(op);
+  return m && m[1]! in AMO_OPS ? { kind: m[1]!, size: m[2] as 'w' | 'd' } : undefined;
+}
+
 const BRANCHES: Record<string, number> = {
   beq: Op.i64Eq, bne: Op.i64Ne, blt: Op.i64LtS, bge: Op.i64GeS, bltu: Op.i64LtU, bgeu: Op.i64GeU,
 };
@@ -95,7 +115,8 @@ export function parseBlock(b: { ops: Uint8Array; len: number }): Block {
 
 /** Whether the translator handles an op that does not end a block (computation, loads, stores). */
 export function handledOp(r: Rec): boolean {
-  return r.op === 'fence' || r.op in ALU_RR || r.op in ALU_RI || r.op in SHIFT_W || r.op in LOADS || r.op in STORES || r.op === 'lui' || r.op === 'auipc';
+  return r.op === 'fence' || r.op in ALU_RR || r.op in ALU_RI || r.op in SHIFT_W || r.op in LOADS || r.op in STORES ||
+    r.op === 'lui' || r.op === 'auipc' || amoOf(r.op) !== undefined;
 }
 
 /** Whether an op is a control transfer the translator handles (it always ends its block). */
@@ -125,7 +146,7 @@ function registersOf(blocks: readonly RegionBlock[]): { live: number[]; written:
     const recs = block.recs.slice(0, translatedOps(block.recs));
     for (const r of recs) {
       const op = r.op;
-      if (op in ALU_RR || op in BRANCHES || op in STORES || op === 'sllw' || op === 'srlw' || op === 'sraw') { used.add(r.rs1); used.add(r.rs2); }
+      if (op in ALU_RR || op in BRANCHES || op in STORES || op === 'sllw' || op === 'srlw' || op === 'sraw' || amoOf(op)) { used.add(r.rs1); used.add(r.rs2); }
       else if (op !== 'lui' && op !== 'auipc' && op !== 'fence' && op !== 'jal') used.add(r.rs1);
       if (!(op in BRANCHES) && !(op in STORES) && op !== 'fence') { used.add(r.rd); written.add(r.rd); }
     }
@@ -228,6 +249,36 @@ export function translateRegion(blocks: readonly RegionBlock[]): FunctionSpec | 
         c.open(Op.if); exitAt(bo + r.off, j); c.end();
         c.get(L_E).mem(Op.i64Load, 8).get(L_VA).op(Op.i64Add, Op.i32WrapI64);
         if (isStore) { x(r.rs2); c.mem(acc.op); } else c.mem(acc.op).set(reg(r.rd));
+      } else if (amoOf(op)) {
+        const { kind, size } = amoOf(op)!;
+        const bytes = size === 'd' ? 8 : 4;
+        // The W TLB (a writable page is readable: W without R is reserved, privileged ISA §4.3.1); a miss or
+        // a misaligned address leaves before the AMO, and the interpreter raises what the spec says.
+        x(r.rs1).set(L_VA);
+        c.get(L_TLBW).get(L_VA).i64(12n).op(Op.i64ShrU, Op.i32WrapI64)
+          .i32(L.TLB_ENTRIES - 1).op(Op.i32And).i32(Math.log2(L.TLB_ENTRY_SIZE)).op(Op.i32Shl, Op.i32Add).set(L_E);
+        c.get(L_E).mem(Op.i64Load).get(L_VA).i64(~0xfffn | BigInt(bytes - 1)).op(Op.i64And, Op.i64Ne);
+        c.open(Op.if); exitAt(bo + r.off, j); c.end();
+        c.get(L_E).mem(Op.i64Load, 8).get(L_VA).op(Op.i64Add, Op.i32WrapI64).set(L_ADDR);
+        const { arith, select } = AMO_OPS[kind]!;
+        if (size === 'd') {
+          c.get(L_ADDR).mem(Op.i64Load).set(L_OLD);
+          c.get(L_ADDR);
+          if (arith !== undefined) { c.get(L_OLD); x(r.rs2); c.op(AMO_ARITH.d[arith]!); }
+          else if (select !== undefined) { c.get(L_OLD); x(r.rs2); c.get(L_OLD); x(r.rs2); c.op(AMO_CMP.d[select]!, Op.select); }
+          else x(r.rs2);
+          c.mem(Op.i64Store);
+          c.get(L_OLD).set(reg(r.rd)); // after x[rs2] was read: rd may be rs2
+        } else {
+          c.get(L_ADDR).mem(Op.i32Load).set(L_O32);
+          c.get(L_ADDR);
+          const src = (): void => { x(r.rs2); c.op(Op.i32WrapI64); };
+          if (arith !== undefined) { c.get(L_O32); src(); c.op(AMO_ARITH.w[arith]!); }
+          else if (select !== undefined) { c.get(L_O32); src(); c.get(L_O32); src(); c.op(AMO_CMP.w[select]!, Op.select); }
+          else src();
+          c.mem(Op.i32Store);
+          c.get(L_O32).op(Op.i64ExtendI32S).set(reg(r.rd));
+        }
       } else if (selfLoop && j === n - 1) {
         // The closing branch: back to the top while taken and the budget allows another whole iteration.
         x(r.rs1); x(r.rs2); c.op(BRANCHES[op]!);
