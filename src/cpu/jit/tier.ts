@@ -77,6 +77,8 @@ export class JitTier implements JitPort {
   /** Queued: page host address → function and record. */
   private readonly pending = new Map<number, { fn: FunctionSpec; rec: PageRecord }>();
   private pendingSince = 0;
+  /** When the last module was compiled (host ms; -Infinity before the first). */
+  private lastFlush = -Infinity;
   /** Table entries whose function was superseded, free for reuse. */
   private readonly free: number[] = [];
   private readonly dv: DataView;
@@ -137,9 +139,16 @@ export class JitTier implements JitPort {
     return this.flushIfDue() ? next.index : L.JIT_PENDING;
   }
 
-  /** Compiles the queue if it is due (full, or its oldest entry waited long enough); true if it did. */
+  /**
+   * Compiles the queue if it is due: full, its oldest entry waited FLUSH_MS, or that entry came after FLUSH_MS
+   * without a compile (a lone hot region in a quiet period, such as a program's main loop, is compiled at
+   * once; the requests of a burst, such as a boot, still share modules). True if it compiled.
+   */
   private flushIfDue(): boolean {
-    if (this.pending.size < this.batch && performance.now() - this.pendingSince < this.flushMs) return false;
+    const now = performance.now();
+    const due = this.pending.size >= this.batch || now - this.pendingSince >= this.flushMs ||
+      this.pendingSince - this.lastFlush >= this.flushMs;
+    if (!due) return false;
     this.flush();
     return true;
   }
@@ -164,6 +173,7 @@ export class JitTier implements JitPort {
     });
     this.stats.compiled += entries.length;
     this.stats.modules++;
+    this.lastFlush = performance.now();
     this.stats.pages = this.pages.size;
     this.stats.compileMs += performance.now() - t0;
   }
