@@ -205,35 +205,36 @@ class Tally {
   get share(): number { return Number(this.translated * 1000n / this.retired) / 1000; }
 }
 
-test('JIT self-loops: 400 random loops give the interpreter\'s registers, memory and instret', () => {
+/**
+ * Runs the random programs of seeds first..last through compare(): random registers and data, x5 pointing
+ * into the data, x6 the loop count `iterations(rand)` returns, x8 = 1. Returns the share of instructions
+ * that ran translated on the eager core.
+ */
+function randomRuns(first: number, last: number, iterations: (rand: () => number) => number, program: (rand: () => number) => Asm): number {
   const tally = new Tally();
-  for (let seed = 1; seed <= 400; seed++) {
+  for (let seed = first; seed <= last; seed++) {
     const rand = prng(seed);
     const regs = Array.from({ length: 32 }, () => BigInt.asUintN(64, BigInt(Math.floor(rand() * 2 ** 32)) << 32n | BigInt(Math.floor(rand() * 2 ** 32))));
     regs[5] = BigInt(DATA + DATA_LEN / 2);
-    regs[6] = BigInt(100 + Math.floor(rand() * 300)); // past the warm-up (64) and the batch retry (32)
+    regs[6] = BigInt(iterations(rand));
     regs[8] = 1n;
     const data = Uint8Array.from({ length: DATA_LEN }, () => Math.floor(rand() * 256));
-    tally.add(compare(randomLoop(rand), regs, data, seed));
+    tally.add(compare(program(rand), regs, data, seed));
   }
+  return tally.share;
+}
+
+test('JIT self-loops: 400 random loops give the interpreter\'s registers, memory and instret', () => {
+  // Past the loop warm-up (64) and the batch retry (32).
+  const share = randomRuns(1, 400, (rand) => 100 + Math.floor(rand() * 300), randomLoop);
   // Most instructions must really have run translated.
-  if (process.env.SHARE) console.log("share", tally.share);
-  assert.ok(tally.share > 0.6, `translated share ${tally.share}`);
+  assert.ok(share > 0.6, `translated share ${share}`);
 });
 
 test('JIT blocks: 60 random programs of branches, calls and returns give the interpreter\'s results', () => {
-  const tally = new Tally();
-  for (let seed = 1001; seed <= 1060; seed++) {
-    const rand = prng(seed);
-    const regs = Array.from({ length: 32 }, () => BigInt.asUintN(64, BigInt(Math.floor(rand() * 2 ** 32)) << 32n | BigInt(Math.floor(rand() * 2 ** 32))));
-    regs[5] = BigInt(DATA + DATA_LEN / 2);
-    regs[6] = BigInt(24_000 + Math.floor(rand() * 2000)); // past the 20 000 executions before a block is translated
-    regs[8] = 1n;
-    const data = Uint8Array.from({ length: DATA_LEN }, () => Math.floor(rand() * 256));
-    tally.add(compare(randomBranches(rand), regs, data, seed));
-  }
-  if (process.env.SHARE) console.log("share", tally.share);
-  assert.ok(tally.share > 0.15, `translated share ${tally.share}`);
+  // Past the 20 000 executions before a block is translated.
+  const share = randomRuns(1001, 1060, (rand) => 24_000 + Math.floor(rand() * 2000), randomBranches);
+  assert.ok(share > 0.15, `translated share ${share}`);
 });
 
 test('JIT: a store walking off the end of RAM faults precisely in the middle of a translated loop', () => {
