@@ -311,6 +311,29 @@ test('JIT: blocks decoded again in a translated page rejoin its function at once
   assert.ok(translated(c) - t0 >= 30n, `ran translated: ${translated(c) - t0} instructions`);
 });
 
+test('JIT: a page whose blocks keep losing their cache slots is still translated (page heat)', () => {
+  // Two blocks that branch to each other (neither is a loop head, so each warms up for JIT_BLOCK_WARMUP
+  // runs), with the block cache emptied every 2 500 iterations, as a busy kernel evicts its blocks: each
+  // block's countdown starts again every time, but the page's count of warming-up runs goes on.
+  const c = core((m, p, b) => new JitTier(m, p, b, { flushMs: 0 }));
+  const a = new Asm();
+  a.w(I(1, 9, 0, 9, 0x13));     // A: addi x9, x9, 1
+  a.w(0x0080006f);              //    j B
+  a.w(I(0, 0, 0, 0, 0x13));     //    nop (skipped)
+  a.w(I(-1, 6, 0, 6, 0x13));    // B: addi x6, x6, -1
+  a.w(B(-16, 0, 6, 1));         //    bne x6, x0, A
+  a.w(STOP);
+  c.guest.write(CODE, Uint8Array.from(a.bytes));
+  c.resetHart(0, BigInt(CODE));
+  c.setX(0, 6, 60_000n);
+  let r = ExitReason.Budget;
+  for (let i = 0; i < 1000 && r !== ExitReason.Wfi; i++) { r = c.run(0, 10_000); c.flushBlocks(); }
+  assert.equal(r, ExitReason.Wfi);
+  assert.equal(c.getX(0, 9), 60_000n);
+  assert.ok(2_500 < L.JIT_BLOCK_WARMUP && L.JIT_PAGE_WARMUP <= 4 * 5_000, 'no block warms up between flushes; the page does');
+  assert.ok(translated(c) > 120_000n, `ran translated: ${translated(c)} of 240 000 instructions`);
+});
+
 test('JIT: the translator takes the ops it handles, up to the first it does not', () => {
   const rec = (op: string, off: number, imm = 0) => ({ op, rd: 1, rs1: 2, rs2: 3, len: 4, off, imm });
   assert.equal(translatedOps([rec('addi', 0), rec('bne', 4, -4)]), 2);

@@ -12,7 +12,7 @@ import {
   HART_TLB_R, HART_TLB_W, HART_F, SYS_BASE, SYS_EXIT_REQUEST, SYS_JIT_ENABLED, SYS_SBI_MODE, SYS_STAT_BLOCKS_DECODED, SYS_STAT_JIT_RETIRED,
   BLOCKS_BASE, BLOCK_SLOTS, BLOCK_SLOT_SIZE, BLOCK_MAX_OPS, BLOCK_HEADER_SIZE, OP_SIZE, RAM_HOST_BASE,
   RAM_GUEST_BASE, PAGE_GEN_BASE, TLB_ENTRIES, TLB_ENTRY_SIZE, JIT_PENDING, BLOCK_JIT_OFFSET, JIT_COMPILED,
-  JIT_LOOP_WARMUP, JIT_BLOCK_WARMUP, JIT_COLD, JIT_EARLY, BLOCK_WARMUP_OFFSET, PAGE_FLAGS_BASE, PAGEFLAG_JIT,
+  JIT_LOOP_WARMUP, JIT_BLOCK_WARMUP, JIT_PAGE_WARMUP, PAGE_HEAT_BASE, JIT_COLD, JIT_EARLY, BLOCK_WARMUP_OFFSET, PAGE_FLAGS_BASE, PAGEFLAG_JIT,
 } from './gen/layout';
 import * as G from './gen/isa';
 import {
@@ -36,6 +36,12 @@ const TEMP_SLOT: usize = BLOCKS_BASE + <usize>BLOCK_SLOTS * BLOCK_SLOT_SIZE; // 
 // in a page the host has translated (PAGEFLAG_JIT) the block asks at once, since the page's function may
 // hold it already, and the host answers JIT_COLD when it does not: the block then warms up as any other
 // (its countdown is kept at BLOCK_WARMUP_OFFSET, with JIT_EARLY set while it asks early).
+// A block's countdown starts again whenever its slot is reused, and during network transfers the cache
+// reuses ~100 000 slots a second, so hot kernel blocks spread over many pages never reached theirs. Each RAM
+// page therefore also counts the warming-up executions of all its blocks (PAGE_HEAT_BASE, u32 per page),
+// which survive slot reuse: from JIT_PAGE_WARMUP on, each warming-up block of the page asks, and the host
+// translates it with the page's other blocks that ran since they were decoded and resets the page's count
+// (v86 counts hotness per page for the same reason).
 const SLOT_JIT: usize = BLOCK_JIT_OFFSET;
 /** Executions before a block that jitCompile answered JIT_PENDING (queued for the next batch) asks again. */
 const JIT_RETRY: u32 = 32;
@@ -212,7 +218,12 @@ export function run(budget: i64): u32 {
           store<u32>(slot, warm, SLOT_JIT);
         }
         else store<u32>(slot, fn != 0 ? JIT_COMPILED | fn : 0, SLOT_JIT);
-      } else store<u32>(slot, jit - 1, SLOT_JIT);
+      } else {
+        const hp = PAGE_HEAT_BASE + (((host - RAM_HOST_BASE) >> 12) << 2);
+        const heat = load<u32>(hp);
+        if (heat >= JIT_PAGE_WARMUP) store<u32>(slot, 1, SLOT_JIT); // ask next time; the host resets the count
+        else { store<u32>(hp, heat + 1); store<u32>(slot, jit - 1, SLOT_JIT); }
+      }
       if (fn != 0) {
         const done = call_indirect<i32>(fn, R, pc, <i32>(budget < JIT_MAX_INS ? budget : JIT_MAX_INS));
         // Nothing retired: the first instruction needs the interpreter's slow path (TLB miss, fault, MMIO).

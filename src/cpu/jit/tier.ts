@@ -5,6 +5,9 @@
  * points every block of the region at it (the table index in the block header), so whichever of them runs
  * next enters the region.
  *
+ * A page translated again keeps running its previous function until the new one is compiled, which then
+ * takes over that function's blocks and its table entry is freed.
+ *
  * Each translated page keeps a record: its page generation and the blocks its function holds. A block of
  * the page decoded again (its cache slot was reused) asks at once (PAGEFLAG_JIT) and gets the function if
  * it holds the same block; a block of the page that becomes hot and is not in it makes the page translated
@@ -62,6 +65,11 @@ interface PageRecord {
   blocks: Map<number, StoredBlock>;
   /** Table index of its function; 0 while queued. */
   index: number;
+  /**
+   * While queued to replace the page's previous function: that function's table index (0 if none). Its
+   * blocks keep running it until the new one is installed, instead of falling back to the interpreter.
+   */
+  replaces: number;
   /** The slots to point at the function once compiled. */
   slots: SlotRef[];
 }
@@ -118,8 +126,9 @@ export class JitTier implements JitPort {
     const mine = this.stored(slot);
     if (!mine.entry) { this.stats.declined++; return 0; }
     if (rec === undefined && this.pages.size >= MAX_FUNCTIONS) return 0;
+    this.dv.setUint32(L.PAGE_HEAT_BASE + (page - L.RAM_HOST_BASE) / 4096 * 4, 0, true); // the core's page count
     // (Re)translate the page: the blocks its function held, and every hot block decoded from it now.
-    const next: PageRecord = { gen, blocks: new Map(rec?.blocks), index: 0, slots: [] };
+    const next: PageRecord = { gen, blocks: new Map(rec?.blocks), index: 0, replaces: rec === undefined ? 0 : rec.index || rec.replaces, slots: [] };
     for (let o = 0; o < 4096; o += 2) {
       const s = o === off ? slot : this.blockAt(page + o) >>> 0;
       if (s === 0 || (s !== slot && !this.hot(s))) continue;
@@ -131,8 +140,7 @@ export class JitTier implements JitPort {
     const fn = translateRegion([...next.blocks].map(([o, b]) => ({ off: o, block: parseBlock(b) })));
     this.stats.compileMs += performance.now() - t0;
     if (fn === undefined) { this.stats.declined++; return 0; }
-    if (rec !== undefined) this.drop(page, rec);
-    this.pages.set(page, next);
+    this.pages.set(page, next); // supersedes rec (and any queued version of it); rec's function runs on meanwhile
     this.setPageFlag(page);
     if (this.pending.size === 0) this.pendingSince = performance.now();
     this.pending.set(page, { fn, rec: next });
@@ -156,12 +164,12 @@ export class JitTier implements JitPort {
   /** Compiles every queued region as one module, installs them and points their blocks at them. */
   private flush(): void {
     const t0 = performance.now();
-    const entries = [...this.pending.values()];
+    const entries = [...this.pending].map(([page, e]) => ({ page, ...e }));
     this.pending.clear();
     const bytes = moduleWithFunctions(entries.map((e) => e.fn), this.maxPages);
     this.stats.wasmBytes += bytes.length;
     const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: this.memory } });
-    entries.forEach(({ rec }, i) => {
+    entries.forEach(({ page, rec }, i) => {
       const index = this.free.pop() ?? this.table.grow(1);
       this.table.set(index, inst.exports[`f${i}`] as () => unknown);
       rec.index = index;
@@ -170,6 +178,9 @@ export class JitTier implements JitPort {
         this.dv.setUint32(s.slot + L.BLOCK_JIT_OFFSET, (L.JIT_COMPILED | index) >>> 0, true);
       }
       rec.slots = []; // only needed until now
+      // The new function holds every block of the one it replaces: move the blocks still on the old one.
+      if (rec.replaces !== 0) this.retire(page, rec.replaces, (L.JIT_COMPILED | index) >>> 0);
+      rec.replaces = 0;
     });
     this.stats.compiled += entries.length;
     this.stats.modules++;
@@ -179,26 +190,31 @@ export class JitTier implements JitPort {
   }
 
   /**
-   * Forgets a page's record (superseded, or its code changed) and frees its function's table entry for
-   * reuse. Every valid block of the page still pointing at that function is first sent back to warming up:
-   * once the entry holds another page's function, calling it from this page would run the wrong code.
+   * Forgets a page's record (its code changed) and frees its functions' table entries (retire).
    */
   private drop(page: number, rec: PageRecord): void {
     this.pages.delete(page);
     this.pending.delete(page);
-    if (rec.index !== 0) {
-      const mark = (L.JIT_COMPILED | rec.index) >>> 0;
-      for (let o = 0; o < 4096; o += 2) {
-        const s = this.blockAt(page + o) >>> 0;
-        if (s === 0 || this.dv.getUint32(s + L.BLOCK_JIT_OFFSET, true) !== mark) continue;
-        const warm = this.dv.getUint32(s + L.BLOCK_WARMUP_OFFSET, true) & ~L.JIT_EARLY;
-        this.dv.setUint32(s + L.BLOCK_WARMUP_OFFSET, warm, true);
-        this.dv.setUint32(s + L.BLOCK_JIT_OFFSET, warm, true);
-      }
-      this.table.set(rec.index, null);
-      this.free.push(rec.index);
-    }
+    for (const index of [rec.index, rec.replaces]) if (index !== 0) this.retire(page, index, undefined);
     this.stats.pages = this.pages.size;
+  }
+
+  /**
+   * Frees a page's function's table entry for reuse. Every valid block of the page still pointing at it is
+   * first moved: to `to` (a function holding it), or back to warming up: once the entry holds another
+   * page's function, calling it from this page would run the wrong code.
+   */
+  private retire(page: number, index: number, to: number | undefined): void {
+    const mark = (L.JIT_COMPILED | index) >>> 0;
+    for (let o = 0; o < 4096; o += 2) {
+      const s = this.blockAt(page + o) >>> 0;
+      if (s === 0 || this.dv.getUint32(s + L.BLOCK_JIT_OFFSET, true) !== mark) continue;
+      const warm = this.dv.getUint32(s + L.BLOCK_WARMUP_OFFSET, true) & ~L.JIT_EARLY;
+      if (to === undefined) this.dv.setUint32(s + L.BLOCK_WARMUP_OFFSET, warm, true);
+      this.dv.setUint32(s + L.BLOCK_JIT_OFFSET, to ?? warm, true);
+    }
+    this.table.set(index, null);
+    this.free.push(index);
   }
 
   private setPageFlag(page: number): void {
