@@ -36,6 +36,7 @@ import { createConnection, type Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { UserError } from '../../base/errors.js';
 import { StreamLink } from './stream-link.js';
+import { ZeroWindowAckHold } from './window-update.js';
 
 /** One host → guest port forward. */
 export interface HostForward {
@@ -210,6 +211,8 @@ function connectTo(path: string, timeoutMs: number): Promise<Socket> {
 /** A NIC backend served by a passt child process. */
 export class PasstBackend extends StreamLink {
   private closing = false;
+  /** Guest zero-window ACKs superseded by a window update never reach passt (./window-update.ts). */
+  readonly acks = new ZeroWindowAckHold((f) => super.send(f));
 
   private constructor(readonly passt: PasstProcess) {
     super();
@@ -239,9 +242,12 @@ export class PasstBackend extends StreamLink {
     return be;
   }
 
+  override send(frame: Uint8Array): boolean { return this.acks.send(frame); }
+
   override close(): void {
     if (this.closing) return;
     this.closing = true;
+    this.acks.discard();
     super.close();
     this.passt.stop();
   }
