@@ -36,7 +36,7 @@ import { createConnection, type Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { UserError } from '../../base/errors.js';
 import { StreamLink } from './stream-link.js';
-import { ZeroWindowAckHold } from './window-update.js';
+import { AckCoalescer } from './ack-coalescer.js';
 
 /** One host → guest port forward. */
 export interface HostForward {
@@ -211,8 +211,8 @@ function connectTo(path: string, timeoutMs: number): Promise<Socket> {
 /** A NIC backend served by a passt child process. */
 export class PasstBackend extends StreamLink {
   private closing = false;
-  /** Guest zero-window ACKs superseded by a window update never reach passt (./window-update.ts). */
-  readonly acks = new ZeroWindowAckHold((f) => super.send(f));
+  /** The guest's pure ACKs reach passt coalesced (./ack-coalescer.ts). */
+  readonly acks = new AckCoalescer((f) => super.send(f));
 
   private constructor(readonly passt: PasstProcess) {
     super();

@@ -1,11 +1,11 @@
-/** Tests of the passt link's zero-window ACK hold (window-update.ts). */
+/** Tests of the passt link's pure-ACK coalescing (ack-coalescer.ts). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pureAck, ZeroWindowAckHold } from './window-update.js';
+import { AckCoalescer, pureAck } from './ack-coalescer.js';
 
 interface Seg { sport?: number; seq?: number; ack?: number; win?: number; flags?: number; payload?: number; v6?: boolean; frag?: boolean; proto?: number }
 
-/** An Ethernet frame with one TCP segment (checksums left zero: the hold never reads them). */
+/** An Ethernet frame with one TCP segment (checksums left zero: the coalescer never reads them). */
 function tcp(s: Seg = {}): Uint8Array {
   const ipLen = s.v6 ? 40 : 20, tcpLen = 32; // 12 bytes of options (timestamps), as Linux sends
   const f = new Uint8Array(14 + ipLen + tcpLen + (s.payload ?? 0));
@@ -36,10 +36,12 @@ function tcp(s: Seg = {}): Uint8Array {
   return f;
 }
 
-function link(holdMs = 2): { sent: Uint8Array[]; hold: ZeroWindowAckHold } {
+function link(holdMs = 2): { sent: Uint8Array[]; acks: AckCoalescer } {
   const sent: Uint8Array[] = [];
-  return { sent, hold: new ZeroWindowAckHold((f) => { sent.push(f); return true; }, holdMs) };
+  return { sent, acks: new AckCoalescer((f) => { sent.push(f); return true; }, holdMs) };
 }
+
+const wait = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 test('pureAck: IPv4 and IPv6 segments with no payload and only ACK set', () => {
   assert.ok(pureAck(tcp()));
@@ -64,22 +66,19 @@ test('pureAck: truncated and random frames are rejected without throwing', () =>
   }
 });
 
-test('a zero-window ACK followed by a window update of the same connection is dropped', () => {
-  const { sent, hold } = link();
-  const zero = tcp({ ack: 5000, win: 0 }), update = tcp({ ack: 5000, win: 8111 });
-  hold.send(zero);
-  assert.equal(sent.length, 0, 'held');
-  hold.send(update);
-  assert.deepEqual(sent, [update]);
-  assert.deepEqual(hold.stats, { held: 1, superseded: 1 });
-  // also when the update acknowledges more
-  const z2 = tcp({ ack: 6000, win: 0 }), u2 = tcp({ ack: 7000, win: 10 });
-  hold.send(z2); hold.send(u2);
-  assert.deepEqual(sent, [update, u2]);
-  // and for IPv6
+test('a newer pure ACK of the same connection replaces the held one', () => {
+  const { sent, acks } = link();
+  const zero = tcp({ ack: 5000, win: 0 }), update = tcp({ ack: 5000, win: 8111 }), more = tcp({ ack: 9000, win: 300 });
+  acks.send(zero);
+  acks.send(update);
+  acks.send(more);
+  assert.equal(sent.length, 0, 'all held');
+  acks.flush();
+  assert.deepEqual(sent, [more], 'only the latest goes out');
+  assert.deepEqual(acks.stats, { held: 1, replaced: 2 });
   const z6 = tcp({ v6: true, win: 0 }), u6 = tcp({ v6: true, win: 3 });
-  hold.send(z6); hold.send(u6);
-  assert.deepEqual(sent, [update, u2, u6]);
+  acks.send(z6); acks.send(u6); acks.flush();
+  assert.deepEqual(sent, [more, u6], 'IPv6 too');
 });
 
 test('anything else releases the held ACK first, so frames keep their order', () => {
@@ -92,36 +91,57 @@ test('anything else releases the held ACK first, so frames keep their order', ()
     ['IPv6 with the same ports', tcp({ v6: true, win: 500 })],
   ];
   for (const [what, next] of cases) {
-    const { sent, hold } = link();
-    const zero = tcp({ win: 0 });
-    hold.send(zero);
-    hold.send(next);
-    assert.deepEqual(sent, [zero, next], what);
-    assert.equal(hold.stats.superseded, 0, what);
+    const { sent, acks } = link();
+    const held = tcp({ win: 0 });
+    acks.send(held);
+    acks.send(next);
+    acks.flush();
+    assert.deepEqual(sent, [held, next], what);
+    assert.equal(acks.stats.replaced, 0, what);
   }
-  // a second zero-window ACK: the first goes out, the second waits
-  const { sent, hold } = link();
-  const a = tcp({ win: 0 }), b = tcp({ ack: 6000, win: 0 });
-  hold.send(a); hold.send(b);
-  assert.deepEqual(sent, [a]);
-  hold.flush();
-  assert.deepEqual(sent, [a, b]);
 });
 
-test('a zero-window ACK nothing supersedes goes out when the hold ends; discard drops it', async () => {
-  const { sent, hold } = link(5);
-  const zero = tcp({ win: 0 });
-  hold.send(zero);
-  assert.equal(sent.length, 0);
-  await new Promise((r) => setTimeout(r, 30));
-  assert.deepEqual(sent, [zero]);
-  const other = tcp({ win: 0, sport: 40002 });
-  hold.send(other);
-  hold.discard();
-  await new Promise((r) => setTimeout(r, 30));
-  assert.deepEqual(sent, [zero], 'discarded');
-  // frames that are not zero-window pure ACKs pass straight through
-  const ack = tcp({ win: 1 }), data = tcp({ payload: 10 });
-  hold.send(ack); hold.send(data);
-  assert.deepEqual(sent, [zero, ack, data]);
+test('duplicate ACKs (same acknowledgment and window) all go out at once, for fast retransmit', () => {
+  const { sent, acks } = link();
+  const d = [tcp({ win: 700 }), tcp({ win: 700 }), tcp({ win: 700 }), tcp({ win: 700 })];
+  for (const f of d) acks.send(f);
+  assert.deepEqual(sent, d);
+});
+
+test('the hold ends HOLD_MS after the first held ACK, however many replace it; discard drops it', async () => {
+  // A fake clock: timers fire when the test advances it.
+  let now = 0;
+  const timers: Array<{ at: number; fn: () => void; live: boolean }> = [];
+  const advance = (ms: number): void => {
+    now += ms;
+    for (const t of timers) if (t.live && t.at <= now) { t.live = false; t.fn(); }
+  };
+  const sent: Uint8Array[] = [];
+  const acks = new AckCoalescer((f) => { sent.push(f); return true; }, 2, (fn, ms) => {
+    const t = { at: now + ms, fn, live: true };
+    timers.push(t);
+    return () => { t.live = false; };
+  });
+  const first = tcp({ ack: 1, win: 10 });
+  acks.send(first);
+  let last = first;
+  for (let i = 2; i < 6; i++) { advance(0.4); last = tcp({ ack: i, win: 10 }); acks.send(last); }
+  assert.equal(sent.length, 0, '1.6 ms in: still held');
+  advance(0.4);
+  assert.deepEqual(sent, [last], 'sent once at 2 ms, not postponed by each replacement');
+  advance(10);
+  assert.deepEqual(sent, [last]);
+  acks.send(tcp({ win: 0, sport: 40002 }));
+  acks.discard();
+  advance(10);
+  assert.deepEqual(sent, [last], 'discarded');
+  const data = tcp({ payload: 10 });
+  acks.send(data);
+  assert.deepEqual(sent, [last, data], 'frames that are not pure ACKs pass straight through');
+  // with the real clock: a lone ACK goes out by itself
+  const real = link(5);
+  const lone = tcp({ win: 10 });
+  real.acks.send(lone);
+  await wait(50);
+  assert.deepEqual(real.sent, [lone]);
 });
