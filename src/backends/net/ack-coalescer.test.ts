@@ -106,6 +106,18 @@ test('duplicate ACKs (same acknowledgment and window) all go out at once, for fa
   const d = [tcp({ win: 700 }), tcp({ win: 700 }), tcp({ win: 700 }), tcp({ win: 700 })];
   for (const f of d) acks.send(f);
   assert.deepEqual(sent, d);
+  // also when the ACK they duplicate went out at the end of its hold
+  const { sent: s2, acks: a2 } = link();
+  const first = tcp({ ack: 8000, win: 9 });
+  a2.send(first);
+  a2.flush();
+  const dups = [tcp({ ack: 8000, win: 9 }), tcp({ ack: 8000, win: 9 }), tcp({ ack: 8000, win: 9 })];
+  for (const f of dups) a2.send(f);
+  assert.deepEqual(s2, [first, ...dups]);
+  // data in between ends the series: the next pure ACK is held again
+  const data = tcp({ payload: 5 }), after = tcp({ ack: 8000, win: 9 });
+  a2.send(data); a2.send(after);
+  assert.deepEqual(s2, [first, ...dups, data]);
 });
 
 test('the hold ends HOLD_MS after the first held ACK, however many replace it; discard drops it', async () => {

@@ -97,6 +97,8 @@ const realTimers: Schedule = (fn, ms) => { const t = setTimeout(fn, ms); return 
 export class AckCoalescer {
   readonly stats: AckCoalescerStats = { held: 0, replaced: 0 };
   private held: { frame: Uint8Array; ack: PureAck } | undefined;
+  /** The last pure ACK sent: a duplicate of it goes out at once too (the second, third… of a series). */
+  private sent: { frame: Uint8Array; ack: PureAck } | undefined;
   private cancel: (() => void) | undefined;
 
   constructor(private readonly sendNow: (frame: Uint8Array) => boolean, private readonly holdMs = HOLD_MS,
@@ -114,9 +116,11 @@ export class AckCoalescer {
         return true;
       }
       this.flush();
-      if (rel === 'duplicate') return this.sendNow(frame);
+      if (rel === 'duplicate') return this.transmit(frame, ack);
     }
-    if (ack === undefined) return this.sendNow(frame);
+    if (ack === undefined) return this.transmit(frame, undefined);
+    const last = this.sent;
+    if (last !== undefined && relation(last.frame, last.ack, frame, ack) === 'duplicate') return this.transmit(frame, ack);
     this.held = { frame, ack };
     this.stats.held++;
     this.cancel = this.schedule(() => this.flush(), this.holdMs);
@@ -130,12 +134,18 @@ export class AckCoalescer {
     this.cancel = undefined;
     if (h === undefined) return;
     this.held = undefined;
-    this.sendNow(h.frame);
+    this.transmit(h.frame, h.ack);
+  }
+
+  private transmit(frame: Uint8Array, ack: PureAck | undefined): boolean {
+    this.sent = ack === undefined ? undefined : { frame, ack };
+    return this.sendNow(frame);
   }
 
   /** Forgets the held ACK (the link is closing). */
   discard(): void {
     this.held = undefined;
+    this.sent = undefined;
     this.cancel?.();
     this.cancel = undefined;
   }
