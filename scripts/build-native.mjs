@@ -1,6 +1,7 @@
-// Builds native/hv_native.node (the balloon's madvise helper) with node-gyp, if the tools are there.
-// Never fails the build: without a compiler, node-gyp or Node headers hv still runs, and the balloon
-// zero-fills pages instead of returning them to the host (src/backends/page-reclaim.ts).
+// Builds native/hv_native.node (madvise for the balloon, preadv2 RWF_NOWAIT for disk reads) with node-gyp,
+// if the tools are there. Never fails the build: without a compiler, node-gyp or Node headers hv still
+// runs, the balloon zero-fills pages instead of returning them to the host (src/backends/page-reclaim.ts)
+// and every disk read goes through the thread pool (src/backends/block/io.ts PageCacheReader).
 import { existsSync, statSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -12,7 +13,7 @@ const sources = ['hv_native.c', 'binding.gyp'].map((f) => join(dir, f));
 const upToDate = existsSync(out) && sources.every((s) => statSync(s).mtimeMs <= statSync(out).mtimeMs);
 
 function skip(why) {
-  console.error(`hv: note: native helper not built (${why}); virtio-balloon will zero pages without returning them to the host.`);
+  console.error(`hv: note: native helper not built (${why}); virtio-balloon will zero pages without returning them to the host, and cached disk reads take the slower thread-pool path.`);
 }
 
 if (!upToDate) {

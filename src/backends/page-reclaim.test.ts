@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { hostPageReclaimer, loadNativeHelper } from './page-reclaim.js';
+import { hostPageReclaimer } from './page-reclaim.js';
+import { loadNativeHelper } from './native.js';
 
 function rssBytes(): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));

@@ -8,32 +8,8 @@
  * (native/hv_native.c, built by scripts/build.mjs with node-gyp) does it. Without the addon the
  * fallback zero-fills the range: correct for the guest, but nothing is returned to the host.
  */
-import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { projectRoot } from '../base/paths.js';
+import { loadNativeHelper } from './native.js';
 import type { PageReclaimer } from '../devices/virtio/balloon/backend.js';
-
-interface NativeHelper {
-  discard(view: Uint8Array, mode: number): number;
-  pageSize(): number;
-}
-
-let native: NativeHelper | null | undefined;
-
-/** Path of the built addon. */
-export function nativeHelperPath(): string { return join(projectRoot(), 'native', 'build', 'Release', 'hv_native.node'); }
-
-/** The native helper, or null when it is not built (or fails to load). */
-export function loadNativeHelper(): NativeHelper | null {
-  if (native !== undefined) return native;
-  const p = nativeHelperPath();
-  native = null;
-  if (existsSync(p)) {
-    try { native = createRequire(import.meta.url)(p) as NativeHelper; } catch { native = null; }
-  }
-  return native;
-}
 
 export interface PageReclaimerInfo extends PageReclaimer {
   /** True when pages really go back to the OS (native helper loaded). */

@@ -56,5 +56,22 @@ export class MemoryBlock implements BlockBackend {
   close(): Promise<void> { return Promise.resolve(); }
 }
 
+/**
+ * A MemoryBlock that also has the synchronous page-cache path (BlockBackend.readNow): a read "is cached"
+ * when `cached(offset, length)` says so (default: always), and is then served at once.
+ */
+export class CachedMemoryBlock extends MemoryBlock {
+  cached: (offset: number, length: number) => boolean = () => true;
+  readNow(offset: number, dst: readonly Uint8Array[]): boolean {
+    this.calls.push(`readNow ${offset}`);
+    let len = 0;
+    for (const v of dst) len += v.length;
+    if (!this.cached(offset, len) || offset < 0 || offset + len > this.capacity) return false;
+    let at = offset;
+    for (const v of dst) { v.set(this.data.subarray(at, at + v.length)); at += v.length; }
+    return true;
+  }
+}
+
 /** Waits until queued microtasks and immediate callbacks have run. */
 export function settle(): Promise<void> { return new Promise((r) => setImmediate(r)); }

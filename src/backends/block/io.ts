@@ -2,9 +2,59 @@
  * Small helpers over fs.promises FileHandle for the block backends: whole-buffer positional
  * reads and writes (the kernel may return short counts), a reusable zero buffer, and an
  * async reader/writer lock. Everything goes through libuv's thread pool: nothing here blocks
- * the event loop, so the hart loop keeps running while disk I/O is in flight.
+ * the event loop, so the hart loop keeps running while disk I/O is in flight — except
+ * PageCacheReader, which copies only what the host kernel already holds in its page cache and
+ * never waits for the disk.
  */
 import type { FileHandle } from 'node:fs/promises';
+import { constants } from 'node:os';
+import { loadNativeHelper } from '../native.js';
+
+const { EOPNOTSUPP, EINVAL } = constants.errno;
+
+/**
+ * Synchronous reads from the host page cache: preadv2(RWF_NOWAIT) of the native helper, straight into
+ * a list of views (the guest's buffers). `available` is false without the helper, and becomes false
+ * for good when the file system refuses RWF_NOWAIT.
+ */
+export class PageCacheReader {
+  private fn: ((fd: number, views: readonly Uint8Array[], position: number) => number) | undefined;
+  constructor() {
+    const h = loadNativeHelper();
+    if (h?.preadNowait !== undefined) this.fn = h.preadNowait.bind(h);
+  }
+  get available(): boolean { return this.fn !== undefined; }
+  /** True when every byte of the views came from the page cache (their contents are unspecified otherwise). */
+  read(fd: number, views: readonly Uint8Array[], pos: number): boolean {
+    if (this.fn === undefined) return false;
+    const want = viewsLength(views);
+    if (want === 0) return true;
+    const r = this.fn(fd, views, pos);
+    if (r === -EOPNOTSUPP || r === -EINVAL) this.fn = undefined;
+    return r === want;
+  }
+}
+
+/** Total bytes of a list of views. */
+export function viewsLength(views: readonly Uint8Array[]): number {
+  let n = 0;
+  for (const v of views) n += v.length;
+  return n;
+}
+
+/** The bytes [pos, pos+len) of a list of views taken as one buffer, as subarrays (shorter if they end first). */
+export function viewsSlice(views: readonly Uint8Array[], pos: number, len: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let skip = pos, left = len;
+  for (const v of views) {
+    if (left <= 0) break;
+    if (skip >= v.length) { skip -= v.length; continue; }
+    const n = Math.min(v.length - skip, left);
+    out.push(v.subarray(skip, skip + n));
+    skip = 0; left -= n;
+  }
+  return out;
+}
 
 /**
  * Reads `dst.length` bytes at `pos`. Bytes past the end of the file read as zeros; returns the
@@ -105,6 +155,9 @@ export class RwLock {
   private readers = 0;
   private writer = false;
   private readonly queue: { exclusive: boolean; go: () => void }[] = [];
+
+  /** No exclusive holder and nobody waiting: what shared holders see cannot change under a synchronous reader. */
+  get writerFree(): boolean { return !this.writer && this.queue.length === 0; }
 
   async shared<T>(fn: () => Promise<T>): Promise<T> {
     await this.acquire(false);

@@ -46,7 +46,7 @@ import {
   entryOffset, readHi, readLo, writeEntry, readEntryBig, decodeCompressed, getRefcount, setRefcount,
   INCOMPAT_CORRUPT, INCOMPAT_DIRTY, MAX_REFTABLE_BYTES, MAX_CLUSTER_BITS,
 } from './qcow2-format.js';
-import { preadFull, pwriteFull, pwritevFull, RwLock, IoJobs, settleAll } from './io.js';
+import { preadFull, pwriteFull, pwritevFull, RwLock, IoJobs, settleAll, PageCacheReader, viewsLength, viewsSlice } from './io.js';
 
 export interface Qcow2Options {
   readOnly?: boolean;
@@ -134,6 +134,7 @@ export class Qcow2Backend implements BlockBackend {
   private pendingDec: [number, number][] = [];
   /** A few decompressed clusters, keyed by descriptor. */
   private readonly inflated = new Map<bigint, Uint8Array>();
+  private readonly cached = new PageCacheReader();
 
   private constructor(
     private readonly fh: FileHandle,
@@ -587,6 +588,72 @@ export class Qcow2Backend implements BlockBackend {
       }
       await jobs.wait();
     });
+  }
+
+  /**
+   * The synchronous fast path (BlockBackend.readNow): the mapping must come from L2 tables already in
+   * the cache, data clusters from the host page cache (PageCacheReader), compressed clusters from the
+   * inflated cache and unallocated ones from the backing file's own readNow. Anything else — an L2 table
+   * to load, uncached data, metadata in the middle of a change (an exclusive holder or waiter on the
+   * lock), an entry that does not decode (read() reports the corruption) — returns false.
+   */
+  readNow(offset: number, dst: readonly Uint8Array[]): boolean {
+    const len = viewsLength(dst);
+    if (this.closed || !this.cached.available || !this.lock.writerFree) return false;
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset + len > this.capacity) return false;
+    const cs = this.clusterSize;
+    let runHost = -1, runPos = 0, runLen = 0;
+    const endRun = (): boolean => {
+      const ok = runLen === 0 || this.cached.read(this.fh.fd, viewsSlice(dst, runPos, runLen), runHost);
+      runLen = 0;
+      return ok;
+    };
+    try {
+      for (let pos = 0; pos < len;) {
+        const g = offset + pos;
+        const gc = Math.floor(g / cs), inC = g % cs;
+        const n = Math.min(cs - inC, len - pos);
+        const m = this.cachedMapping(gc);
+        if (m === undefined) return false;
+        if (m.kind === Kind.Normal) {
+          const h = m.host + inC;
+          if (runLen > 0 && runHost + runLen === h) runLen += n;
+          else { if (!endRun()) return false; runHost = h; runPos = pos; runLen = n; }
+        } else {
+          if (!endRun()) return false;
+          const piece = viewsSlice(dst, pos, n);
+          if (m.kind === Kind.Zero) { for (const v of piece) v.fill(0); }
+          else if (m.kind === Kind.Unallocated) { if (!this.readBackingNow(g, piece)) return false; }
+          else {
+            const c = this.inflated.get(m.raw);
+            if (c === undefined) return false;
+            let at = inC;
+            for (const v of piece) { v.set(c.subarray(at, at + v.length)); at += v.length; }
+          }
+        }
+        pos += n;
+      }
+      return endRun();
+    } catch {
+      return false;
+    }
+  }
+
+  /** Guest cluster gc's mapping from the L1 table and a cached L2 table; undefined if that table is not cached. */
+  private cachedMapping(gc: number): Mapping | undefined {
+    const off = entryOffset(this.l1, Math.floor(gc / this.l2n) * 8);
+    if (off === 0) return UNALLOCATED;
+    const t = this.l2Cache.get(off);
+    return t === undefined ? undefined : this.decode(t, gc % this.l2n);
+  }
+
+  /** readBacking for readNow: zeros past the backing chain's end (or without one), else its readNow. */
+  private readBackingNow(off: number, piece: readonly Uint8Array[]): boolean {
+    const b = this.backing;
+    const len = viewsLength(piece);
+    const n = b === undefined ? 0 : Math.max(0, Math.min(len, b.capacity - off));
+    for (const v of viewsSlice(piece, n, len - n)) v.fill(0);
+    return n === 0 || (b!.readNow?.(off, viewsSlice(piece, 0, n)) ?? false);
   }
 
   async write(offset: number, src: Uint8Array): Promise<void> {

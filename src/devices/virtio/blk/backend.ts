@@ -39,6 +39,13 @@ export interface BlockBackend {
 
   /** Fills `dst` with the disk's bytes from `offset`. */
   read(offset: number, dst: Uint8Array): Promise<void>;
+  /**
+   * Optional fast path for reads: fills the views (in order, as one buffer) with the disk's bytes from
+   * `offset` at once, but only when that needs no waiting — the data is in the host's page cache and any
+   * image metadata in memory. Returns false when the caller must use read() instead; the views' contents
+   * are then unspecified. It never waits for the disk, so it may run on the hart's thread.
+   */
+  readNow?(offset: number, dst: readonly Uint8Array[]): boolean;
   /** Writes `src` at `offset`. Durable only after flush(). */
   write(offset: number, src: Uint8Array): Promise<void>;
   /** Makes every write that completed before this call durable (fdatasync). */
@@ -68,6 +75,8 @@ export function wrapBackend<E extends object = object>(b: BlockBackend, ops: Par
     ...(b.discardAlignment !== undefined ? { discardAlignment: b.discardAlignment } : {}),
     get description() { return b.description; },
     read: ops.read ?? ((offset, dst) => b.read(offset, dst)),
+    // A wrapper that replaces read (a rate limit) must see every read: no fast path around it.
+    ...(ops.read === undefined && b.readNow !== undefined ? { readNow: (offset: number, dst: readonly Uint8Array[]) => b.readNow!(offset, dst) } : {}),
     write: ops.write ?? ((offset, src) => b.write(offset, src)),
     flush: ops.flush ?? (() => b.flush()),
     discard: ops.discard ?? ((offset, length) => b.discard(offset, length)),

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { virtioRig } from '../../../../tests/fakes/virtio-rig.js';
-import { MemoryBlock, settle } from '../../../../tests/fakes/memory-block.js';
+import { MemoryBlock, CachedMemoryBlock, settle } from '../../../../tests/fakes/memory-block.js';
 import type { VirtioTestDriver, Buf } from '../../../../tests/fakes/virtio-driver.js';
 import { VirtioBlk, MAX_INFLIGHT_BYTES, MAX_DWZ_SEGMENTS } from './device.js';
 import * as B from './regs.js';
@@ -272,4 +272,55 @@ test('virtio-blk: host memory in flight is bounded even when every request alias
   await settle();
   assert.equal(r.dev.metrics.reads, 20);
   assert.equal(r.q.takeUsed().length, 20);
+});
+
+test('virtio-blk: a read the backend can do at once (page cache) completes in the notify, across segments', async () => {
+  const backend = new CachedMemoryBlock(4 * MiB);
+  for (let i = 0; i < 4096; i++) backend.data[8 * 512 + i] = i & 0xff;
+  const r = rig(backend);
+  const rd = request(r, B.VIRTIO_BLK_T_IN, 8, [{ len: 1024, write: true }, { len: 3072, write: true }]);
+  r.q.kick();
+  assert.deepEqual(r.q.takeUsed(), [{ id: rd.head, len: 4097 }], 'completed synchronously');
+  assert.equal(r.driver.mem.read8(rd.status), B.VIRTIO_BLK_S_OK);
+  assert.equal(r.irq.level, true);
+  const got = r.driver.mem.read(rd.data!, 4096);
+  for (let i = 0; i < 4096; i++) assert.equal(got[i], i & 0xff);
+  assert.equal(r.dev.metrics.readsAtOnce, 1);
+  assert.equal(r.dev.metrics.bytesRead, 4096);
+  assert.deepEqual(backend.calls, ['readNow 4096'], 'no thread-pool read');
+
+  // Not cached: the asynchronous read takes over.
+  backend.cached = () => false;
+  const rd2 = request(r, B.VIRTIO_BLK_T_IN, 8, [{ len: 512, write: true }]);
+  r.q.kick();
+  assert.deepEqual(r.q.takeUsed(), []);
+  await settle();
+  assert.deepEqual(r.q.takeUsed(), [{ id: rd2.head, len: 513 }]);
+  assert.equal(r.driver.mem.read8(rd2.status), B.VIRTIO_BLK_S_OK);
+  assert.deepEqual(backend.calls.slice(1), ['readNow 4096', 'read 4096 512']);
+  assert.equal(r.dev.metrics.readsAtOnce, 1);
+});
+
+test('virtio-blk: a read never overtakes a write in flight (no page-cache read until it completes)', async () => {
+  const backend = new CachedMemoryBlock(4 * MiB);
+  const r = rig(backend);
+  backend.hold = true;
+  const w = request(r, B.VIRTIO_BLK_T_OUT, 0, [{ len: 512, write: false, fill: 0x5a }]);
+  r.q.kick();
+  const rd = request(r, B.VIRTIO_BLK_T_IN, 0, [{ len: 512, write: true }]);
+  r.q.kick();
+  assert.deepEqual(r.q.takeUsed(), [], 'the read waits in the backend queue behind the write');
+  assert.ok(!backend.calls.some((c) => c.startsWith('readNow')), 'readNow not tried while the write is in flight');
+  backend.release();
+  await settle();
+  backend.release();
+  await settle();
+  const used = r.q.takeUsed();
+  assert.deepEqual(used.map((u) => u.id).sort(), [w.head, rd.head].sort());
+  assert.equal(r.driver.mem.read8(rd.data!), 0x5a, 'the read saw the write');
+  // With nothing in flight, the next read is served at once again.
+  backend.hold = false;
+  const rd2 = request(r, B.VIRTIO_BLK_T_IN, 0, [{ len: 512, write: true }]);
+  r.q.kick();
+  assert.deepEqual(r.q.takeUsed(), [{ id: rd2.head, len: 513 }]);
 });

@@ -11,7 +11,11 @@
  * I/O never blocks the hart loop: a request is validated and its data copied out of guest RAM
  * (OUT) synchronously at pop time, then the backend works asynchronously (thread pool); when it
  * settles, the data (IN) and the status byte are written to the chain and the chain is completed
- * (used ring + interrupt, suppression honoured by the queue).
+ * (used ring + interrupt, suppression honoured by the queue). The one exception never waits for the
+ * disk either: a read whose data the host has in its page cache (BlockBackend.readNow) is copied
+ * straight into the guest's buffers and completed at once, which saves the thread-pool round trip
+ * (the guest idled ~0.3 ms of every 1.6 ms 1 MiB read on it). It is not taken while a write or
+ * discard is in flight, so a read never overtakes one.
  *
  * Threat model (the guest controls every descriptor and header):
  *  - ring-level faults (loops, buffers outside RAM, …) are caught by the queue at pop() and put
@@ -63,6 +67,8 @@ export interface VirtioBlkMetrics {
   writeZeroes: number;
   bytesRead: number;
   bytesWritten: number;
+  /** Reads completed at once from the host's page cache (BlockBackend.readNow), without the thread pool. */
+  readsAtOnce: number;
   /** Requests answered IOERR because the backend failed. */
   ioErrors: number;
   /** Requests answered UNSUPP. */
@@ -110,7 +116,7 @@ export class VirtioBlk implements VirtioDevice {
   readonly backend: BlockBackend;
   readonly metrics: VirtioBlkMetrics = {
     requests: 0, reads: 0, writes: 0, flushes: 0, discards: 0, writeZeroes: 0,
-    bytesRead: 0, bytesWritten: 0, ioErrors: 0, unsupported: 0, badRequests: 0,
+    bytesRead: 0, bytesWritten: 0, readsAtOnce: 0, ioErrors: 0, unsupported: 0, badRequests: 0,
   };
   private readonly cfg = new ConfigSpace(B.CONFIG_SIZE);
   private ctx!: VirtioContext;
@@ -120,6 +126,8 @@ export class VirtioBlk implements VirtioDevice {
   private epoch = 0;
   private inflight = 0;
   private inflightBytes = 0;
+  /** Writes, discards and write-zeroes in flight (reads from the page cache wait for them: readNow). */
+  private mutations = 0;
   /** Host I/O error kinds already logged. */
   private readonly loggedIo = new Set<string>();
   /** Reused data buffers (fresh multi-megabyte allocations cost page faults on every request). */
@@ -244,6 +252,17 @@ export class VirtioBlk implements VirtioDevice {
         const off = range(len);
         if (off === undefined) return now(B.VIRTIO_BLK_S_IOERR);
         this.metrics.reads++;
+        // Data the host already has (page cache): read straight into the guest's buffers and complete now,
+        // unless a write or discard is in flight (this read must not overtake it).
+        if (be.readNow !== undefined && this.mutations === 0) {
+          const views: Uint8Array[] = [];
+          c.forEachWritable(0, len, (v) => { views.push(v); });
+          if (be.readNow(off, views)) {
+            this.metrics.readsAtOnce++;
+            this.metrics.bytesRead += len;
+            return now(B.VIRTIO_BLK_S_OK, len + 1);
+          }
+        }
         const buf = this.pool.take(len);
         this.run(q, c, len, be.read(off, buf), () => {
           c.write(0, buf);
@@ -260,7 +279,7 @@ export class VirtioBlk implements VirtioDevice {
         this.metrics.writes++;
         const data = this.pool.take(len);
         c.readInto(B.REQ_HEADER_SIZE, data); // copied now: the guest may change it meanwhile
-        this.run(q, c, len, be.write(off, data), () => { this.metrics.bytesWritten += len; return 1; }, data);
+        this.run(q, c, len, be.write(off, data), () => { this.metrics.bytesWritten += len; return 1; }, data, true);
         return false;
       }
       case B.VIRTIO_BLK_T_FLUSH: {
@@ -312,7 +331,7 @@ export class VirtioBlk implements VirtioDevice {
             else await be.writeZeroes(s.off, s.len, s.unmap);
           }
         })();
-        this.run(q, c, 0, work, () => 1);
+        this.run(q, c, 0, work, () => 1, undefined, true);
         return false;
       }
       default:
@@ -323,16 +342,19 @@ export class VirtioBlk implements VirtioDevice {
 
   /**
    * Tracks an asynchronous backend operation; when it settles (and the device was not reset
-   * meanwhile) writes the status, completes the chain and takes more requests.
+   * meanwhile) writes the status, completes the chain and takes more requests. `mutation`: the
+   * operation changes the disk's contents.
    */
-  private run(q: VirtQueue, c: DescriptorChain, bytes: number, op: Promise<void>, onOk: () => number, buf?: Uint8Array): void {
+  private run(q: VirtQueue, c: DescriptorChain, bytes: number, op: Promise<void>, onOk: () => number, buf?: Uint8Array, mutation = false): void {
     const epoch = this.epoch;
     this.inflight++;
     this.inflightBytes += bytes;
+    if (mutation) this.mutations++;
     const finish = (status: number, written: number): void => {
       if (buf) this.pool.give(buf);
       this.inflight--;
       this.inflightBytes -= bytes;
+      if (mutation) this.mutations--;
       // Reset meanwhile: the chain's memory may be reused, so nothing is written; the budget it freed may let the
       // re-initialised queue go on.
       if (epoch !== this.epoch) { this.process(); return; }
