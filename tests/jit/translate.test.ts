@@ -1,6 +1,7 @@
 /**
  * The JIT tier against the interpreter: random self-loops (integer ops, RVC, aligned and misaligned loads
- * and stores, x0 as destination, several closing branches, random slice budgets) run on two cores, one
+ * and stores, AMOs, LR/SC, sstatus CSR ops, x0 as destination, several closing branches, random slice
+ * budgets) run on two cores, one
  * with the JIT and one without; registers, pc, instret, trap CSRs and data memory must be identical.
  * Directed cases check precise exceptions in the middle of a translated loop and self-modifying code.
  */
@@ -80,7 +81,7 @@ function randomLoop(rand: () => number): Asm {
  */
 function randomBranches(rand: () => number): Asm {
   const pick = <T>(a: readonly T[]): T => a[Math.floor(rand() * a.length)]!;
-  const frag = (): Asm => { const f = new Asm(); randomOps(f, rand, Math.floor(rand() * 8)); return f; };
+  const frag = (): Asm => { const f = new Asm(); randomOps(f, rand, Math.floor(rand() * 8), true); return f; };
   const [b1, b2, b3, b4] = [frag(), frag(), frag(), frag()];
   const a = new Asm();
   a.bytes.push(...b1.bytes);
@@ -103,12 +104,16 @@ function randomBranches(rand: () => number): Asm {
   return a;
 }
 
-function randomOps(a: Asm, rand: () => number, ops: number): void {
+/**
+ * Appends `ops` random instructions. `csrOps`: sstatus CSR ops too; they end decoded blocks, so the
+ * self-loops leave them out (a loop of several blocks warms up like any block, longer than those loops run).
+ */
+function randomOps(a: Asm, rand: () => number, ops: number, csrOps = false): void {
   const pick = <T>(a: readonly T[]): T => a[Math.floor(rand() * a.length)]!;
   for (let i = 0; i < ops; i++) {
     const rd = pick(DEST), rs1 = pick(SRC), rs2 = pick(SRC);
     const imm = Math.floor(rand() * 4096) - 2048;
-    const k = Math.floor(rand() * 13);
+    const k = Math.floor(rand() * (csrOps ? 15 : 14));
     if (k === 0) a.w(R(pick([0, 0x20]), rs2, rs1, 0, rd, 0x33)); // add/sub
     else if (k === 1) {
       const v = pick([[0, 1], [0, 2], [0, 3], [0, 4], [0, 5], [0x20, 5], [0, 6], [0, 7]] as const); // sll slt sltu xor srl sra or and
@@ -146,6 +151,28 @@ function randomOps(a: Asm, rand: () => number, ops: number): void {
       a.w(I(off, 5, 0, 15, 0x13)); // addi x15, x5, off
       const funct5 = pick([0x00, 0x01, 0x04, 0x08, 0x0c, 0x10, 0x14, 0x18, 0x1c]); // add swap xor or and min max minu maxu
       a.w(R((funct5 << 2) | Math.floor(rand() * 4), rs2, 15, size, rd, 0x2f));
+    } else if (k === 13) {
+      // LR, then usually an SC (A extension §8.2) to the same address — or, sometimes, to the next word or
+      // with another op in between; at x5 + a multiple of 8 set up in x15, rarely misaligned.
+      const size = pick([2, 3]); // .w .d
+      const off = (Math.floor(rand() * 64) - 32) * 8 + (rand() < 0.03 ? pick([1, 2, 4]) : 0);
+      const lrd = pick(DEST.slice(0, -1)); // not x15, the address
+      a.w(I(off, 5, 0, 15, 0x13)); // addi x15, x5, off
+      a.w(R(0x02 << 2, 0, 15, size, lrd, 0x2f)); // lr
+      if (rand() < 0.3) a.w(I(imm, rs1, 0, rd === 15 ? 7 : rd, 0x13)); // addi in between (never x15)
+      if (rand() < 0.85) a.w(R(0x03 << 2, rs2, 15, size, rd, 0x2f)); // sc
+      if (rand() < 0.1) a.w(R(0x03 << 2, rs2, 15, size, rd, 0x2f)); // a second sc: no reservation left
+    } else if (k === 14) {
+      // sstatus (privileged ISA §4.1.1) as Linux uses it around interrupt-safe sections: csrrci/csrrsi of
+      // SIE, csrr, csrs/csrc of a register holding SIE (andi first) or anything; and other immediates.
+      const f = Math.floor(rand() * 6);
+      const csr = (f3: number, src: number, d: number): number => I(0x100, src, f3, d, 0x73);
+      if (f === 0) a.w(csr(pick([6, 7]), 2, rd));           // csrrsi/csrrci rd, sstatus, SIE
+      else if (f === 1) a.w(csr(2, 0, rd));                 // csrr rd, sstatus
+      else if (f === 2) { a.w(I(2, rs1, 7, 7, 0x13)); a.w(csr(pick([2, 3]), 7, pick([0, rd]))); } // andi x7, rs1, 2; csrs/csrc
+      else if (f === 3) a.w(csr(pick([2, 3]), pick(SRC.slice(1)), rd)); // any bits: left to the interpreter
+      else if (f === 4) a.w(csr(pick([6, 7]), pick([1, 3, 8]), rd)); // immediates with other bits
+      else a.w(csr(pick([6, 7]), 0, rd));                   // immediate 0: reads only
     } else {
       const r = pick(DEST.slice(1));
       if (rand() < 0.5) a.h(cAddi(r, (Math.floor(rand() * 63) - 31) || 1)); else a.h(cAdd(r, pick(SRC.slice(1))));
@@ -336,6 +363,51 @@ test('JIT: a page whose blocks keep losing their cache slots is still translated
   assert.ok(translated(c) > 160_000n, `ran translated: ${translated(c)} of ${4 * iterations} instructions`);
 });
 
+test('JIT: setting sstatus.SIE in a translated loop with an interrupt pending traps before the next instruction', () => {
+  // S-mode loop toggling SIE; once it runs translated, a supervisor software interrupt becomes pending.
+  const a = new Asm();
+  a.w(I(0x100, 2, 6, 0, 0x73));   // loop: csrrsi x0, sstatus, 2   (SIE on)
+  a.w(I(1, 9, 0, 9, 0x13));       // addi x9, x9, 1
+  a.w(I(0x100, 2, 7, 0, 0x73));   // csrrci x0, sstatus, 2         (SIE off)
+  a.w(I(-1, 6, 0, 6, 0x13));      // addi x6, x6, -1
+  a.w(B(-16, 0, 6, 1));           // bne x6, x0, loop
+  a.w(STOP);
+  const SSIP = 1n << 1n;
+  const run = (c: Core, budgets: () => number): { x9: bigint; sepc: bigint; scause: bigint; translated: bigint } => {
+    const t0 = translated(c);
+    c.guest.write(CODE, Uint8Array.from(a.bytes));
+    const h = new Asm().w(I(0x144, 2, 7, 0, 0x73)).w(STOP); // csrrci x0, sip, SSIP; wfi
+    c.guest.write(HANDLER, Uint8Array.from(h.bytes));
+    c.resetHart(0, BigInt(CODE));
+    c.set64(0, L.HART_STVEC, BigInt(HANDLER));
+    c.set64(0, L.HART_MIDELEG, SSIP);
+    c.set64(0, L.HART_MIE, SSIP);
+    // S-mode accesses need a matching PMP entry (privileged ISA §3.7.1): one NAPOT entry for everything, RWX.
+    c.set64(0, L.HART_PMPCFG, 0x1fn);
+    c.set64(0, L.HART_PMPADDR, (1n << 54n) - 1n);
+    c.setPriv(0, 1);
+    c.setX(0, 6, 100_000n);
+    let r = ExitReason.Budget;
+    for (let i = 0; i < 60; i++) r = c.run(0, budgets()); // warm up: the loop gets translated
+    assert.equal(r, ExitReason.Budget);
+    c.set64(0, L.HART_MIP, SSIP);
+    for (let slices = 0; slices < 1000 && r !== ExitReason.Wfi; slices++) r = c.run(0, budgets());
+    assert.equal(r, ExitReason.Wfi, 'the interrupt was taken');
+    return { x9: c.getX(0, 9), sepc: c.get64(0, L.HART_SEPC), scause: c.get64(0, L.HART_SCAUSE), translated: translated(c) - t0 };
+  };
+  for (const seed of [1, 2, 3]) {
+    const budget = (r: () => number) => (): number => 200 + Math.floor(r() * 3000);
+    const want = run(cores.interp, budget(prng(seed)));
+    assert.equal(want.scause, (1n << 63n) | 1n, 'supervisor software interrupt');
+    assert.equal(want.sepc, BigInt(CODE + 4), 'taken right after SIE was set');
+    for (const [name, c] of [['jit', cores.jit], ['eager', cores.eager]] as const) {
+      const got = run(c, budget(prng(seed)));
+      assert.ok(name === 'jit' || got.translated > 0n, 'the loop ran translated');
+      assert.deepEqual({ ...got, translated: 0n }, { ...want, translated: 0n }, `${name}, seed ${seed}`);
+    }
+  }
+});
+
 test('JIT: the translator takes the ops it handles, up to the first it does not', () => {
   const rec = (op: string, off: number, imm = 0) => ({ op, rd: 1, rs1: 2, rs2: 3, len: 4, off, imm });
   assert.equal(translatedOps([rec('addi', 0), rec('bne', 4, -4)]), 2);
@@ -350,5 +422,13 @@ test('JIT: the translator takes the ops it handles, up to the first it does not'
   assert.equal(translatedOps([rec('csrrw', 0)]), 0, 'CSR access');
   assert.equal(translatedOps([rec('addi', 0), rec('ecall', 4)]), 1, 'ECALL');
   assert.equal(translatedOps([rec('addi', 0), rec('fadd.d', 4), rec('jal', 8, 8)]), 1, 'floating point');
-  assert.equal(translatedOps([rec('amoadd.w', 0), rec('amomaxu.d', 4), rec('lr.d', 8), rec('bne', 12, -12)]), 2, 'AMOs, not LR/SC');
+  assert.equal(translatedOps([rec('amoadd.w', 0), rec('amomaxu.d', 4), rec('lr.d', 8), rec('sc.w', 12), rec('bne', 16, -16)]), 5, 'AMOs, LR/SC');
+  const csr = (op: string, src: number, num = 0x100) => ({ op, rd: 1, rs1: src, rs2: 0, len: 4, off: 0, imm: num });
+  assert.equal(translatedOps([csr('csrrci', 2)]), 1, 'clearing sstatus.SIE');
+  assert.equal(translatedOps([csr('csrrsi', 2)]), 1, 'setting sstatus.SIE');
+  assert.equal(translatedOps([csr('csrrs', 0)]), 1, 'reading sstatus');
+  assert.equal(translatedOps([csr('csrrs', 10)]), 1, 'csrs sstatus from a register (checked when it runs)');
+  assert.equal(translatedOps([csr('csrrsi', 3)]), 0, 'an immediate with another bit');
+  assert.equal(translatedOps([csr('csrrw', 10)]), 0, 'csrrw');
+  assert.equal(translatedOps([csr('csrrsi', 2, 0x300)]), 0, 'mstatus');
 });

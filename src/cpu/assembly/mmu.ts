@@ -402,7 +402,13 @@ export function amoTranslate(va: u64, size: u32, isLr: bool): usize {
     const pa = translate(va, ACC_LOAD, p);
     if (fault) return 0;
     const host = ramHost(pa, size);
-    if (host == 0 || !pmpAllowed(pa, size, ACC_LOAD, p)) { raiseException(CAUSE_LOAD_ACCESS, va); fault = true; return 0; }
+    const perm = host == 0 ? 0 : pmpPage(pa & ~<u64>0xfff, ACC_LOAD, p);
+    if (perm == 0 || (perm == 2 && !pmpAllowed(pa, size, ACC_LOAD, p))) { raiseException(CAUSE_LOAD_ACCESS, va); fault = true; return 0; }
+    // Cached like a load's translation: the JIT's LR goes through the R TLB (src/cpu/jit/translate.ts).
+    if (perm == 1) {
+      store<u64>(SYS_BASE + SYS_STAT_TLB_MISSES, load<u64>(SYS_BASE + SYS_STAT_TLB_MISSES) + 1);
+      tlbFill(load<u32>(H + HART_TLB_R), va, host & ~<usize>0xfff);
+    }
     return host;
   }
   const host = storeTranslate(va, size);

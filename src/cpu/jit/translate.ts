@@ -6,9 +6,10 @@
  * lookup, block-cache tag check, indirect call, register spill) after every block. A transfer out of the
  * page, to a block the region does not hold, or past the instruction budget returns to the interpreter.
  *
- * Only integer computation (RV64I/M without division, §2.4, §5.2, §7.1), loads and stores (§2.6), AMOs (A
- * extension §8.4, not LR/SC), FENCE and the control transfers ending a block (branches, JAL, JALR, §2.5) are
- * translated. A block is translated up
+ * Only integer computation (RV64I/M without division, §2.4, §5.2, §7.1), loads and stores (§2.6), AMOs and
+ * LR/SC (A extension §8.2-§8.4), FENCE, the control transfers ending a block (branches, JAL, JALR, §2.5), and
+ * the CSR ops Linux runs around every spinlock and interrupt-safe section (privileged ISA §4.1.1: reading
+ * sstatus, setting or clearing only its SIE bit) are translated. A block is translated up
  * to its first other op, where the function returns so that the interpreter executes that op. Loads and
  * stores use the interpreter's TLBs inline (same tag compare, alignment bits folded into it). Anything else
  * — a TLB miss, a misaligned access, a page fault, MMIO, a store to a page holding decoded code (such pages
@@ -20,7 +21,9 @@
  * generation; code in the page can only change through a store, and a store to a code page leaves the
  * function. Virtual and physical page offsets agree (4 KiB pages at least), so a target in the same
  * virtual page is the same physical code. Privilege, translation and interrupt state change only through
- * ops that are never translated.
+ * ops that are never translated, except sstatus.SIE: setting it leaves the function when an enabled
+ * interrupt is pending, so the interpreter takes it before the next instruction, as after an interpreted CSR
+ * op.
  *
  * Signature: (hart: i32, pc: i64, maxIns: i32) → retired: i32, writing the exit pc to hart.pc. The function
  * returns after at least maxIns instructions (at a block boundary), so interrupts and the host's slices
@@ -88,6 +91,27 @@ function amoOf(op: string): { kind: string; size: 'w' | 'd' } | undefined {
   return m && m[1]! in AMO_OPS ? { kind: m[1]!, size: m[2] as 'w' | 'd' } : undefined;
 }
 
+/** LR/SC (§8.2): the reservation is the physical address, as the interpreter keeps it (HART_RESERVATION). */
+const LR: Record<string, number> = { 'lr.w': 4, 'lr.d': 8 };
+const SC: Record<string, number> = { 'sc.w': 4, 'sc.d': 8 };
+const NO_RESERVATION = -1n;
+
+/**
+ * sstatus (privileged ISA §4.1.1): the mstatus bits it shows (SIE, SPIE, SPP, FS, SUM, MXR, UXL, SD), and SIE,
+ * the only bit a translated CSR op may change; any other write (SUM, for one, re-points the data TLBs) is
+ * left to the interpreter.
+ */
+const CSR_SSTATUS = 0x100;
+const MS_SIE = 1n << 1n, MS_FS = 3n << 13n, MS_SD = 1n << 63n;
+const SSTATUS_MASK = MS_SIE | (1n << 5n) | (1n << 8n) | MS_FS | (1n << 18n) | (1n << 19n) | (3n << 32n) | MS_SD;
+/** csrrs/csrrc and their immediate forms (§2.8 of the unprivileged ISA, "Zicsr"): set or clear bits. */
+const CSR_SET: Record<string, boolean> = { csrrs: true, csrrsi: true, csrrc: false, csrrci: false };
+/** Whether a CSR op is translated: sstatus, set or clear, an immediate with no bit but SIE (a register is checked when it runs). */
+function sstatusOp(r: Rec): boolean {
+  if (!(r.op in CSR_SET) || (r.imm & 0xfff) !== CSR_SSTATUS) return false;
+  return !r.op.endsWith('i') || (r.rs1 & ~Number(MS_SIE)) === 0;
+}
+
 const BRANCHES: Record<string, number> = {
   beq: Op.i64Eq, bne: Op.i64Ne, blt: Op.i64LtS, bge: Op.i64GeS, bltu: Op.i64LtU, bgeu: Op.i64GeU,
 };
@@ -116,7 +140,7 @@ export function parseBlock(b: { ops: Uint8Array; len: number }): Block {
 /** Whether the translator handles an op that does not end a block (computation, loads, stores). */
 export function handledOp(r: Rec): boolean {
   return r.op === 'fence' || r.op in ALU_RR || r.op in ALU_RI || r.op in SHIFT_W || r.op in LOADS || r.op in STORES ||
-    r.op === 'lui' || r.op === 'auipc' || amoOf(r.op) !== undefined;
+    r.op === 'lui' || r.op === 'auipc' || amoOf(r.op) !== undefined || r.op in LR || r.op in SC || sstatusOp(r);
 }
 
 /** Whether an op is a control transfer the translator handles (it always ends its block). */
@@ -146,8 +170,8 @@ function registersOf(blocks: readonly RegionBlock[]): { live: number[]; written:
     const recs = block.recs.slice(0, translatedOps(block.recs));
     for (const r of recs) {
       const op = r.op;
-      if (op in ALU_RR || op in BRANCHES || op in STORES || op === 'sllw' || op === 'srlw' || op === 'sraw' || amoOf(op)) { used.add(r.rs1); used.add(r.rs2); }
-      else if (op !== 'lui' && op !== 'auipc' && op !== 'fence' && op !== 'jal') used.add(r.rs1);
+      if (op in ALU_RR || op in BRANCHES || op in STORES || op === 'sllw' || op === 'srlw' || op === 'sraw' || amoOf(op) || op in SC) { used.add(r.rs1); used.add(r.rs2); }
+      else if (op !== 'lui' && op !== 'auipc' && op !== 'fence' && op !== 'jal' && op !== 'csrrsi' && op !== 'csrrci') used.add(r.rs1);
       if (!(op in BRANCHES) && !(op in STORES) && op !== 'fence') { used.add(r.rd); written.add(r.rd); }
     }
   }
@@ -249,6 +273,56 @@ export function translateRegion(blocks: readonly RegionBlock[]): FunctionSpec | 
         c.open(Op.if); exitAt(bo + r.off, j); c.end();
         c.get(L_E).mem(Op.i64Load, 8).get(L_VA).op(Op.i64Add, Op.i32WrapI64);
         if (isStore) { x(r.rs2); c.mem(acc.op); } else c.mem(acc.op).set(reg(r.rd));
+      } else if (op in LR || op in SC) {
+        // The R TLB (LR) or the W TLB (SC) as for a load or store; a miss or a misaligned address leaves
+        // before the op, and the interpreter raises what §8.2 says.
+        const bytes = (LR[op] ?? SC[op])!;
+        x(r.rs1).set(L_VA);
+        c.get(op in LR ? L_TLBR : L_TLBW).get(L_VA).i64(12n).op(Op.i64ShrU, Op.i32WrapI64)
+          .i32(L.TLB_ENTRIES - 1).op(Op.i32And).i32(Math.log2(L.TLB_ENTRY_SIZE)).op(Op.i32Shl, Op.i32Add).set(L_E);
+        c.get(L_E).mem(Op.i64Load).get(L_VA).i64(~0xfffn | BigInt(bytes - 1)).op(Op.i64And, Op.i64Ne);
+        c.open(Op.if); exitAt(bo + r.off, j); c.end();
+        c.get(L_E).mem(Op.i64Load, 8).get(L_VA).op(Op.i64Add, Op.i32WrapI64).set(L_ADDR);
+        // The physical address: host address - RAM_HOST_BASE + RAM_GUEST_BASE (TLB entries map RAM only).
+        c.get(L_ADDR).op(Op.i64ExtendI32U).i64(BigInt(L.RAM_GUEST_BASE - L.RAM_HOST_BASE)).op(Op.i64Add).set(L_OLD);
+        if (op in LR) {
+          c.get(P_HART).get(L_OLD).mem(Op.i64Store, L.HART_RESERVATION);
+          c.get(L_ADDR).mem(bytes === 8 ? Op.i64Load : Op.i64Load32S).set(reg(r.rd));
+        } else {
+          // Succeeds (rd = 0) only on the reserved address; either way the reservation is gone.
+          c.get(P_HART).mem(Op.i64Load, L.HART_RESERVATION).get(L_OLD).op(Op.i64Eq).set(L_E); // the entry is used
+          c.get(L_E).open(Op.if);
+          c.get(L_ADDR); x(r.rs2); c.mem(bytes === 8 ? Op.i64Store : Op.i64Store32);
+          c.end();
+          c.get(P_HART).i64(NO_RESERVATION).mem(Op.i64Store, L.HART_RESERVATION);
+          c.get(L_E).op(Op.i32Eqz, Op.i64ExtendI32U).set(reg(r.rd)); // after x[rs2] was read: rd may be rs2
+        }
+      } else if (op in CSR_SET) {
+        // sstatus from S or M mode only (a U-mode access is illegal, §2.1): else the interpreter raises it.
+        c.get(P_HART).mem(Op.i32Load, L.HART_PRIV).op(Op.i32Eqz);
+        if (!op.endsWith('i') && r.rs1 !== 0) {
+          // A register source is translated only when it holds no bit but SIE.
+          x(r.rs1).i64(~MS_SIE).op(Op.i64And).i64(0n).op(Op.i64Ne, Op.i32Or);
+        }
+        c.open(Op.if); exitAt(bo + r.off, j); c.end();
+        // old = mstatus with SD from FS (§3.1.6.6), seen through the sstatus mask.
+        c.get(P_HART).mem(Op.i64Load, L.HART_MSTATUS).set(L_OLD);
+        c.get(L_OLD).i64(MS_SD).op(Op.i64Or).get(L_OLD).i64(~MS_SD).op(Op.i64And)
+          .get(L_OLD).i64(MS_FS).op(Op.i64And).i64(MS_FS).op(Op.i64Eq, Op.select).i64(SSTATUS_MASK).op(Op.i64And);
+        const writes = r.rs1 !== 0; // x0 or an immediate 0 write nothing (§2.8)
+        if (writes) {
+          const src = (): Code => (op.endsWith('i') ? c.i64(BigInt(r.rs1)) : x(r.rs1));
+          c.get(P_HART).get(L_OLD);
+          if (CSR_SET[op]) { src(); c.op(Op.i64Or); } else { src(); c.i64(-1n).op(Op.i64Xor, Op.i64And); }
+          c.mem(Op.i64Store, L.HART_MSTATUS);
+        }
+        c.set(reg(r.rd));
+        if (writes && CSR_SET[op]) {
+          // SIE may now enable a pending interrupt: leave after this op so that the interpreter takes it.
+          c.get(P_HART).mem(Op.i64Load, L.HART_MIP).get(P_HART).mem(Op.i64Load, L.HART_HOST_IP).op(Op.i64Or)
+            .get(P_HART).mem(Op.i64Load, L.HART_MIE).op(Op.i64And, Op.i64Eqz, Op.i32Eqz);
+          c.open(Op.if); exitAt(bo + r.off + r.len, j + 1); c.end();
+        }
       } else if (amoOf(op)) {
         const { kind, size } = amoOf(op)!;
         const bytes = size === 'd' ? 8 : 4;
