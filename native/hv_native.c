@@ -24,7 +24,6 @@
 #include <stdint.h>
 #include <string.h>
 #include <errno.h>
-#include <limits.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -39,20 +38,34 @@ static napi_value make_number(napi_env env, double v) {
   return r;
 }
 
-static napi_value discard(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) {
-    napi_throw_type_error(env, NULL, "discard(view, mode) needs a Uint8Array");
-    return NULL;
+/*
+ * Reads up to `max` arguments into argv and returns how many were passed, or -1 after throwing a
+ * TypeError with `usage` when fewer than `min` were.
+ */
+static int get_args(napi_env env, napi_callback_info info, size_t min, size_t max, napi_value *argv, const char *usage) {
+  size_t argc = max;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < min) {
+    napi_throw_type_error(env, NULL, usage);
+    return -1;
   }
+  return (int)argc;
+}
+
+/* The bytes of a Uint8Array (pointer and length, both checked by N-API); false for anything else. */
+static bool uint8_view(napi_env env, napi_value v, void **data, size_t *length) {
   bool is_ta = false;
-  napi_is_typedarray(env, argv[0], &is_ta);
-  if (!is_ta) { napi_throw_type_error(env, NULL, "discard: not a typed array"); return NULL; }
   napi_typedarray_type type;
+  return napi_is_typedarray(env, v, &is_ta) == napi_ok && is_ta &&
+    napi_get_typedarray_info(env, v, &type, length, data, NULL, NULL) == napi_ok && type == napi_uint8_array;
+}
+
+static napi_value discard(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int argc = get_args(env, info, 1, 2, argv, "discard(view, mode) needs a Uint8Array");
+  if (argc < 0) return NULL;
   size_t length;
   void *data;
-  if (napi_get_typedarray_info(env, argv[0], &type, &length, &data, NULL, NULL) != napi_ok || type != napi_uint8_array) {
+  if (!uint8_view(env, argv[0], &data, &length)) {
     napi_throw_type_error(env, NULL, "discard: expected a Uint8Array");
     return NULL;
   }
@@ -77,12 +90,8 @@ static napi_value discard(napi_env env, napi_callback_info info) {
 #define NOWAIT_IOV 256
 
 static napi_value pread_nowait(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
   napi_value argv[3];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3) {
-    napi_throw_type_error(env, NULL, "preadNowait(fd, views, position) needs three arguments");
-    return NULL;
-  }
+  if (get_args(env, info, 3, 3, argv, "preadNowait(fd, views, position) needs three arguments") < 0) return NULL;
   int32_t fd;
   double pos;
   bool is_array = false;
@@ -102,12 +111,9 @@ static napi_value pread_nowait(napi_env env, napi_callback_info info) {
     size_t want = 0;
     for (; i < n && k < NOWAIT_IOV; i++) {
       napi_value v;
-      bool is_ta = false;
-      napi_typedarray_type type;
       size_t length;
       void *data;
-      if (napi_get_element(env, argv[1], i, &v) != napi_ok || napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta ||
-          napi_get_typedarray_info(env, v, &type, &length, &data, NULL, NULL) != napi_ok || type != napi_uint8_array) {
+      if (napi_get_element(env, argv[1], i, &v) != napi_ok || !uint8_view(env, v, &data, &length)) {
         napi_throw_type_error(env, NULL, "preadNowait: every view must be a Uint8Array");
         return NULL;
       }
