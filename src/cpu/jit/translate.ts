@@ -236,6 +236,19 @@ export function translateRegion(blocks: readonly RegionBlock[]): FunctionSpec | 
     if (retired > 0) c.get(L_COUNT).i32(retired).op(Op.i32Add).set(L_COUNT);
     c.get(L_BASE).i64(BigInt(off)).op(Op.i64Add).set(L_EXIT).brTo(out);
   }
+  /**
+   * Looks the address in L_VA up in a TLB (the local holding its base), as the interpreter's fast path does:
+   * `bytes - 1` alignment bits folded into the tag compare. A miss or a misaligned address leaves before op
+   * `j` (at page offset `off`), `j` ops into the block; otherwise the host address (i32) is left on the stack.
+   */
+  function hostAddress(tlb: number, bytes: number, off: number, j: number): void {
+    // entry = tlb + ((va >> 12) & (TLB_ENTRIES - 1)) * TLB_ENTRY_SIZE
+    c.get(tlb).get(L_VA).i64(12n).op(Op.i64ShrU, Op.i32WrapI64)
+      .i32(L.TLB_ENTRIES - 1).op(Op.i32And).i32(Math.log2(L.TLB_ENTRY_SIZE)).op(Op.i32Shl, Op.i32Add).set(L_E);
+    c.get(L_E).mem(Op.i64Load).get(L_VA).i64(~0xfffn | BigInt(bytes - 1)).op(Op.i64And, Op.i64Ne);
+    c.open(Op.if); exitAt(off, j); c.end();
+    c.get(L_E).mem(Op.i64Load, 8).get(L_VA).op(Op.i64Add, Op.i32WrapI64);
+  }
   /** Continues at page offset `off` after the block's `n` ops retired: in the region, or out of it. */
   function goTo(off: number, n: number): void {
     c.get(L_COUNT).i32(n).op(Op.i32Add).set(L_COUNT);
@@ -264,25 +277,17 @@ export function translateRegion(blocks: readonly RegionBlock[]): FunctionSpec | 
       else if (op in LOADS || op in STORES) {
         const acc = (LOADS[op] ?? STORES[op])!;
         const isStore = op in STORES;
-        // va = x[rs1] + imm; entry = tlb + ((va >> 12) & (TLB_ENTRIES - 1)) * TLB_ENTRY_SIZE
+        // va = x[rs1] + imm
         x(r.rs1).i64(BigInt(r.imm)).op(Op.i64Add).set(L_VA);
-        c.get(isStore ? L_TLBW : L_TLBR).get(L_VA).i64(12n).op(Op.i64ShrU, Op.i32WrapI64)
-          .i32(L.TLB_ENTRIES - 1).op(Op.i32And).i32(Math.log2(L.TLB_ENTRY_SIZE)).op(Op.i32Shl, Op.i32Add).set(L_E);
-        // Miss (or misaligned): leave before this instruction.
-        c.get(L_E).mem(Op.i64Load).get(L_VA).i64(~0xfffn | BigInt(acc.bytes - 1)).op(Op.i64And, Op.i64Ne);
-        c.open(Op.if); exitAt(bo + r.off, j); c.end();
-        c.get(L_E).mem(Op.i64Load, 8).get(L_VA).op(Op.i64Add, Op.i32WrapI64);
+        hostAddress(isStore ? L_TLBW : L_TLBR, acc.bytes, bo + r.off, j);
         if (isStore) { x(r.rs2); c.mem(acc.op); } else c.mem(acc.op).set(reg(r.rd));
       } else if (op in LR || op in SC) {
         // The R TLB (LR) or the W TLB (SC) as for a load or store; a miss or a misaligned address leaves
         // before the op, and the interpreter raises what §8.2 says.
         const bytes = (LR[op] ?? SC[op])!;
         x(r.rs1).set(L_VA);
-        c.get(op in LR ? L_TLBR : L_TLBW).get(L_VA).i64(12n).op(Op.i64ShrU, Op.i32WrapI64)
-          .i32(L.TLB_ENTRIES - 1).op(Op.i32And).i32(Math.log2(L.TLB_ENTRY_SIZE)).op(Op.i32Shl, Op.i32Add).set(L_E);
-        c.get(L_E).mem(Op.i64Load).get(L_VA).i64(~0xfffn | BigInt(bytes - 1)).op(Op.i64And, Op.i64Ne);
-        c.open(Op.if); exitAt(bo + r.off, j); c.end();
-        c.get(L_E).mem(Op.i64Load, 8).get(L_VA).op(Op.i64Add, Op.i32WrapI64).set(L_ADDR);
+        hostAddress(op in LR ? L_TLBR : L_TLBW, bytes, bo + r.off, j);
+        c.set(L_ADDR);
         // The physical address: host address - RAM_HOST_BASE + RAM_GUEST_BASE (TLB entries map RAM only).
         c.get(L_ADDR).op(Op.i64ExtendI32U).i64(BigInt(L.RAM_GUEST_BASE - L.RAM_HOST_BASE)).op(Op.i64Add).set(L_OLD);
         if (op in LR) {
@@ -329,11 +334,8 @@ export function translateRegion(blocks: readonly RegionBlock[]): FunctionSpec | 
         // The W TLB (a writable page is readable: W without R is reserved, privileged ISA §4.3.1); a miss or
         // a misaligned address leaves before the AMO, and the interpreter raises what the spec says.
         x(r.rs1).set(L_VA);
-        c.get(L_TLBW).get(L_VA).i64(12n).op(Op.i64ShrU, Op.i32WrapI64)
-          .i32(L.TLB_ENTRIES - 1).op(Op.i32And).i32(Math.log2(L.TLB_ENTRY_SIZE)).op(Op.i32Shl, Op.i32Add).set(L_E);
-        c.get(L_E).mem(Op.i64Load).get(L_VA).i64(~0xfffn | BigInt(bytes - 1)).op(Op.i64And, Op.i64Ne);
-        c.open(Op.if); exitAt(bo + r.off, j); c.end();
-        c.get(L_E).mem(Op.i64Load, 8).get(L_VA).op(Op.i64Add, Op.i32WrapI64).set(L_ADDR);
+        hostAddress(L_TLBW, bytes, bo + r.off, j);
+        c.set(L_ADDR);
         const { arith, select } = AMO_OPS[kind]!;
         if (size === 'd') {
           c.get(L_ADDR).mem(Op.i64Load).set(L_OLD);
