@@ -35,6 +35,11 @@ export class PageCacheReader {
   }
 }
 
+/** Whether [offset, offset+length) is a valid range of a disk of `capacity` bytes (whole numbers, inside it). */
+export function withinDisk(offset: number, length: number, capacity: number): boolean {
+  return Number.isSafeInteger(offset) && Number.isSafeInteger(length) && offset >= 0 && length >= 0 && offset + length <= capacity;
+}
+
 /** Total bytes of a list of views. */
 export function viewsLength(views: readonly Uint8Array[]): number {
   let n = 0;

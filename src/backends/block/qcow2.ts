@@ -46,7 +46,7 @@ import {
   entryOffset, readHi, readLo, writeEntry, readEntryBig, decodeCompressed, getRefcount, setRefcount,
   INCOMPAT_CORRUPT, INCOMPAT_DIRTY, MAX_REFTABLE_BYTES, MAX_CLUSTER_BITS,
 } from './qcow2-format.js';
-import { preadFull, pwriteFull, pwritevFull, RwLock, IoJobs, settleAll, PageCacheReader, viewsLength, viewsSlice } from './io.js';
+import { preadFull, pwriteFull, pwritevFull, RwLock, IoJobs, settleAll, PageCacheReader, viewsLength, withinDisk, viewsSlice } from './io.js';
 
 export interface Qcow2Options {
   readOnly?: boolean;
@@ -237,7 +237,7 @@ export class Qcow2Backend implements BlockBackend {
     if (this.closed) throw new BlockError(`${this.description}: closed`);
     if (write && this.readOnly) throw new BlockError(`${this.description}: read-only`, 'read-only');
     if (write && this.broken) throw new BlockError(`${this.description}: writes stopped after finding corrupt metadata (${this.broken})`, 'corrupt');
-    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > this.capacity) {
+    if (!withinDisk(offset, length, this.capacity)) {
       throw new BlockError(`${this.description}: access outside the disk (${offset}+${length})`, 'range');
     }
   }
@@ -600,7 +600,7 @@ export class Qcow2Backend implements BlockBackend {
   readNow(offset: number, dst: readonly Uint8Array[]): boolean {
     const len = viewsLength(dst);
     if (this.closed || !this.cached.available || !this.lock.writerFree) return false;
-    if (!Number.isSafeInteger(offset) || offset < 0 || offset + len > this.capacity) return false;
+    if (!withinDisk(offset, len, this.capacity)) return false;
     const cs = this.clusterSize;
     let runHost = -1, runPos = 0, runLen = 0;
     const endRun = (): boolean => {

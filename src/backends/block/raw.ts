@@ -17,7 +17,7 @@ import { execFile } from 'node:child_process';
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { BlockError, SECTOR_SIZE, type BlockBackend } from '../../devices/virtio/blk/backend.js';
-import { preadFull, pwriteFull, pwriteZeros, PageCacheReader, viewsLength } from './io.js';
+import { preadFull, pwriteFull, pwriteZeros, PageCacheReader, viewsLength, withinDisk } from './io.js';
 
 export interface RawOptions {
   readOnly?: boolean;
@@ -80,7 +80,7 @@ export class RawBackend implements BlockBackend {
   private check(offset: number, length: number, write: boolean): void {
     if (this.closed) throw new BlockError(`${this.description}: closed`);
     if (write && this.readOnly) throw new BlockError(`${this.description}: read-only`, 'read-only');
-    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > this.capacity) {
+    if (!withinDisk(offset, length, this.capacity)) {
       throw new BlockError(`${this.description}: access outside the disk (${offset}+${length})`, 'range');
     }
   }
@@ -98,7 +98,7 @@ export class RawBackend implements BlockBackend {
   readNow(offset: number, dst: readonly Uint8Array[]): boolean {
     if (this.closed || !this.cached.available) return false;
     const len = viewsLength(dst);
-    if (!Number.isSafeInteger(offset) || offset < 0 || offset + len > this.capacity) return false;
+    if (!withinDisk(offset, len, this.capacity)) return false;
     return this.cached.read(this.fh.fd, dst, offset);
   }
 
